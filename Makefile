@@ -1,0 +1,53 @@
+# finetracker: `make run` serves the register on http://127.0.0.1:8000; `make test` runs the suite.
+.DEFAULT_GOAL := run
+SHELL := /bin/bash
+
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python >= 3.12 found: on PATH, then in pyenv's versions. PYTHON=... overrides.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.*/bin/python 2>/dev/null | sort -rV); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+
+.PHONY: run test install migrate register worker beat clean
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "finetracker needs Python 3.12 or newer, and none was found (tried python3.14 … python3, and pyenv)."; \
+		echo "Install one (e.g. 'pyenv install 3.12') or point to it: make PYTHON=/path/to/python3.12 ..."; \
+		exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
+
+register: migrate
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_register
+
+# Site, Celery worker and beat together; Ctrl-C stops all three. Without REDIS_URL the broker is
+# a folder under var/broker/ and needs no server.
+run: register
+	@export DEBUG=$${DEBUG:-1}; \
+	$(BIN)/celery -A finetracker worker --loglevel=INFO --concurrency=2 > var/worker.log 2>&1 & worker=$$!; \
+	$(BIN)/celery -A finetracker beat --loglevel=INFO > var/beat.log 2>&1 & beat=$$!; \
+	trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT INT TERM; \
+	echo "Worker and beat are running (logs: var/worker.log, var/beat.log)."; \
+	echo "finetracker: http://$(HOST):$(PORT)/  (editors: http://$(HOST):$(PORT)/admin/)"; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/*

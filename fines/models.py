@@ -1,0 +1,365 @@
+"""The register: authorities, organisations, their decisions and what became of them on appeal."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .vocabularies import (
+    RULING_OUTCOMES,
+    AppealOutcome,
+    AuthorityKind,
+    DatePrecision,
+    LegalBasis,
+    Sector,
+    SourceKind,
+    Status,
+    ViolationType,
+)
+
+REFERENCE_PREFIX = "FT-"
+MONEY = {"max_digits": 16, "decimal_places": 2}
+COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", _("Use an ISO 3166-1 alpha-2 country code, e.g. FR."))
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("Use an ISO 4217 currency code, e.g. EUR."))
+NOT_NEGATIVE = MinValueValidator(Decimal(0), _("An amount cannot be negative."))
+
+
+class Authority(models.Model):
+    """A body that decides on GDPR fines: a national or regional data protection authority, or a court."""
+
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=40, help_text=_("CNIL, DPC, AP, ICO…"))
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    country = models.CharField(_("country"), max_length=2, validators=[COUNTRY_CODE])
+    kind = models.CharField(_("kind"), max_length=20, choices=AuthorityKind, default=AuthorityKind.NATIONAL)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("authority")
+        verbose_name_plural = _("authorities")
+        ordering = ["country", "short_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="authority_country_alpha2"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_name} ({self.country})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("fines:authority_detail", args=[self.slug])
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def groups(self) -> OrganisationQuerySet:
+        """Organisations that head a group (have subsidiaries)."""
+        return self.filter(subsidiaries__isnull=False).distinct()
+
+
+class Organisation(models.Model):
+    """A company or public body that was fined, possibly part of a group (its parent)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    country = models.CharField(_("country"), max_length=2, blank=True, validators=[COUNTRY_CODE])
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organisation_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("fines:organisation_detail", args=[self.slug])
+
+
+class OrganisationAlias(models.Model):
+    """Another name under which sources know an organisation; used to match imported names."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="alias_unique_per_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    """One of the 99 articles of the GDPR (Regulation (EU) 2016/679)."""
+
+    number = models.PositiveSmallIntegerField(_("number"), primary_key=True)
+    chapter = models.PositiveSmallIntegerField(_("chapter"))
+    title = models.CharField(_("title"), max_length=200)
+    title_nl = models.CharField(_("Dutch title"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("GDPR article")
+        verbose_name_plural = _("GDPR articles")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=99), name="article_number_1_to_99"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Art. {self.number} {self.title}"
+
+
+class ReferenceCounter(models.Model):
+    """The last FT-<n> number handed out, so that a number is never reused, even after a deletion."""
+
+    last = models.PositiveIntegerField(default=0)
+
+
+class DecisionQuerySet(models.QuerySet):
+    def published(self) -> DecisionQuerySet:
+        return self.filter(is_published=True)
+
+    def fines(self) -> DecisionQuerySet:
+        """Decisions that imposed a fine: notices of intent are not fines."""
+        return self.exclude(status=Status.PROPOSED)
+
+    def for_country(self, *codes: str) -> DecisionQuerySet:
+        return self.filter(authority__country__in=codes)
+
+    def for_organisation(self, organisation: Organisation) -> DecisionQuerySet:
+        """The organisation's decisions and those of its subsidiaries (two levels down)."""
+        return self.filter(
+            Q(organisation=organisation)
+            | Q(organisation__parent=organisation)
+            | Q(organisation__parent__parent=organisation)
+        )
+
+    def for_article(self, reference: str) -> DecisionQuerySet:
+        """Decisions citing an article ("6") or a provision and anything below it ("5(1)" matches 5(1)(f))."""
+        if reference.isdigit():
+            return self.filter(article_citations__article_id=int(reference)).distinct()
+        return self.filter(
+            Q(article_citations__provision=reference) | Q(article_citations__provision__startswith=reference + "(")
+        ).distinct()
+
+    def with_related(self) -> DecisionQuerySet:
+        return self.select_related("authority", "organisation", "organisation__parent")
+
+
+class Decision(models.Model):
+    """One decision of an authority that fined (or gave notice of intent to fine) one organisation."""
+
+    number = models.PositiveIntegerField(_("reference number"), unique=True, editable=False)
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    decision_date = models.DateField(
+        _("decision date"), null=True, blank=True, help_text=_("With month or year precision: its first day.")
+    )
+    date_precision = models.CharField(
+        _("date precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    announced_date = models.DateField(_("announced"), null=True, blank=True)
+    date_added = models.DateTimeField(_("added"), db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    amount = models.DecimalField(_("amount imposed"), validators=[NOT_NEGATIVE], **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR", validators=[CURRENCY_CODE])
+    amount_eur = models.DecimalField(_("amount in EUR"), null=True, blank=True, editable=False, **MONEY)
+    eur_rate = models.DecimalField(
+        _("ECB rate"), max_digits=18, decimal_places=6, null=True, blank=True, editable=False,
+        help_text=_("Units of the currency per euro."),
+    )
+    eur_rate_date = models.DateField(_("ECB rate date"), null=True, blank=True, editable=False)
+    current_amount = models.DecimalField(
+        _("amount that stands now"), null=True, blank=True, validators=[NOT_NEGATIVE],
+        help_text=_("After appeals, in the original currency. Follows from the latest appeal ruling."), **MONEY,
+    )
+    current_amount_eur = models.DecimalField(
+        _("amount that stands now in EUR"), null=True, blank=True, editable=False, **MONEY
+    )
+    amount_paid = models.DecimalField(
+        _("amount paid"), null=True, blank=True, validators=[NOT_NEGATIVE], **MONEY
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.IMPOSED)
+    legal_basis = models.CharField(_("legal basis"), max_length=10, choices=LegalBasis, default=LegalBasis.GDPR)
+    articles = models.ManyToManyField(
+        Article, verbose_name=_("GDPR articles"), through="ArticleCitation", related_name="decisions", blank=True
+    )
+    violation_type = models.CharField(_("violation type"), max_length=30, choices=ViolationType, blank=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector, blank=True)
+    case_number = models.CharField(_("case number"), max_length=100, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    external_source = models.CharField(_("imported from"), max_length=40, blank=True)
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-decision_date", "-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="decision_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(current_amount__isnull=True) | Q(current_amount__gte=0),
+                name="decision_current_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_paid__isnull=True) | Q(amount_paid__gte=0),
+                name="decision_amount_paid_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="decision_currency_iso4217"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="decision_status_in_vocabulary"),
+            models.CheckConstraint(
+                condition=Q(legal_basis__in=LegalBasis.values), name="decision_legal_basis_in_vocabulary"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values), name="decision_date_precision_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision=DatePrecision.UNKNOWN, decision_date__isnull=True)
+                | (~Q(date_precision=DatePrecision.UNKNOWN) & Q(decision_date__isnull=False)),
+                name="decision_date_matches_precision",
+            ),
+            models.CheckConstraint(
+                condition=Q(eur_rate__isnull=True) | Q(eur_rate__gt=0), name="decision_eur_rate_positive"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="decision_number_positive"),
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="decision_unique_provenance",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-decision_date", "-number"], name="decision_date_idx"),
+            models.Index(fields=["-amount_eur", "-number"], name="decision_amount_eur_idx"),
+            models.Index(fields=["authority", "-decision_date"], name="decision_authority_date_idx"),
+            models.Index(fields=["status"], name="decision_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.organisation} ({self.authority.short_name})"
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}{self.number}" if self.number else ""
+
+    def get_absolute_url(self) -> str:
+        return reverse("fines:decision_detail", args=[self.number])
+
+    @property
+    def is_notice_of_intent(self) -> bool:
+        return self.status == Status.PROPOSED
+
+
+class ArticleCitation(models.Model):
+    """A decision's finding under one GDPR provision (article 5(1)(f), or simply article 32)."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="article_citations")
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.PROTECT)
+    provision = models.CharField(_("provision"), max_length=40, help_text=_("e.g. 5(1)(f); just 32 for the whole article"))
+
+    class Meta:
+        verbose_name = _("article cited")
+        verbose_name_plural = _("articles cited")
+        ordering = ["article_id", "provision"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "provision"], name="citation_unique_per_decision"),
+        ]
+        indexes = [models.Index(fields=["provision"], name="citation_provision_idx")]
+
+    def __str__(self) -> str:
+        return f"Art. {self.provision}"
+
+
+class Source(models.Model):
+    """A public document about a decision: its text, a press release or a news report."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(_("URL"), max_length=500)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("e.g. en, fr, nl"))
+    kind = models.CharField(_("kind"), max_length=20, choices=SourceKind, default=SourceKind.PRESS_RELEASE)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "url"], name="source_unique_per_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class AppealEvent(models.Model):
+    """A step in a decision's appeal: lodged, a court's ruling, a referral; with the amount after it."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="appeals")
+    date = models.DateField(_("date"), null=True, blank=True)
+    date_precision = models.CharField(
+        _("date precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    body = models.CharField(_("court or board"), max_length=200)
+    case_number = models.CharField(_("case number"), max_length=100, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=AppealOutcome)
+    amount_after = models.DecimalField(
+        _("amount after"), null=True, blank=True, validators=[NOT_NEGATIVE],
+        help_text=_("The fine that stands after this ruling, in the decision's currency."), **MONEY,
+    )
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal event")
+        verbose_name_plural = _("appeal events")
+        ordering = [models.F("date").asc(nulls_first=True), "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_after__isnull=True) | Q(amount_after__gte=0),
+                name="appeal_amount_after_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(outcome__in=AppealOutcome.values), name="appeal_outcome_in_vocabulary"),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=sorted(o.value for o in RULING_OUTCOMES)) | Q(amount_after__isnull=False),
+                name="appeal_ruling_has_amount_after",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision=DatePrecision.UNKNOWN, date__isnull=True)
+                | (~Q(date_precision=DatePrecision.UNKNOWN) & Q(date__isnull=False)),
+                name="appeal_date_matches_precision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}: {self.get_outcome_display()}"
