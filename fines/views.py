@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -59,9 +59,18 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _without_empty_values(query: QueryDict) -> QueryDict:
+    """The filter form submits every field; an empty one means "any", not an invalid choice."""
+    data = QueryDict(mutable=True)
+    for key in query:
+        if values := [value for value in query.getlist(key) if value.strip()]:
+            data.setlist(key, values)
+    return data
+
+
 @require_safe
 def decision_list(request: HttpRequest) -> HttpResponse:
-    filterset = DecisionFilter(request.GET, queryset=_published())
+    filterset = DecisionFilter(_without_empty_values(request.GET), queryset=_published())
     errors = filter_errors(filterset, list(request.GET.keys()))
     if errors:
         return _bad_request(request, errors)
@@ -78,7 +87,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
             "countries": Authority.objects.values_list("country", flat=True).distinct().order_by("country"),
             "sort": request.GET.get("sort") or DEFAULT_SORT,
             "sort_labels": SORT_LABELS,
-            "is_filtered": any(key != "page" for key in request.GET),
+            "is_filtered": any(key not in ("page", "sort") for key in filterset.data),
         },
     )
 
