@@ -75,13 +75,16 @@ class DecisionFilter(django_filters.FilterSet):
         label=_("Organisation or group"), to_field_name="slug", queryset=Organisation.objects.all(),
         method="filter_organisation", widget=forms.TextInput,
     )
-    sector = django_filters.ChoiceFilter(label=_("Sector"), choices=Sector.choices)
+    sector = django_filters.ChoiceFilter(label=_("Sector"), choices=Sector.choices, empty_label=_("Any sector"))
     violation = django_filters.ChoiceFilter(
-        label=_("Violation"), field_name="violation_type", choices=ViolationType.choices
+        label=_("Violation"), field_name="violation_type", choices=ViolationType.choices,
+        empty_label=_("Any violation"),
     )
     article = django_filters.CharFilter(label=_("GDPR article"), method="filter_article")
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
-    legal_basis = django_filters.ChoiceFilter(label=_("Legal basis"), choices=LegalBasis.choices)
+    legal_basis = django_filters.ChoiceFilter(
+        label=_("Legal basis"), choices=LegalBasis.choices, empty_label=_("GDPR and ePrivacy")
+    )
     year = django_filters.NumberFilter(
         label=_("Year"), field_name="decision_date", lookup_expr="year", min_value=1995, max_value=2100
     )

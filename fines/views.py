@@ -87,7 +87,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
             "countries": Authority.objects.values_list("country", flat=True).distinct().order_by("country"),
             "sort": request.GET.get("sort") or DEFAULT_SORT,
             "sort_labels": SORT_LABELS,
-            "is_filtered": any(key not in ("page", "sort") for key in filterset.data),
+            "active_filters": sum(key not in ("page", "sort") for key in filterset.data),
         },
     )
 
