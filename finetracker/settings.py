@@ -7,6 +7,7 @@ This is the one place that reads the environment; production and a laptop differ
     SECRET_KEY     required when DEBUG is off
     DEBUG          "1"/"true" for development; off by default
     ALLOWED_HOSTS  comma-separated; defaults to local names when DEBUG is on
+    CONN_MAX_AGE   seconds a database connection is kept open (default 60; the tests use 0)
 """
 import os
 from pathlib import Path
@@ -93,7 +94,7 @@ WSGI_APPLICATION = "finetracker.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'finetracker.sqlite3'}",
-        conn_max_age=60,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }

@@ -1,4 +1,6 @@
-"""Test-wide environment: a throwaway secret key; the rest comes from DATABASE_URL and REDIS_URL."""
+"""Test-wide environment, set before Django reads its settings (loaded with -p in pyproject.toml): a throwaway secret key; the rest comes from DATABASE_URL and REDIS_URL."""
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+# The live server's thread must not keep a connection open, or the test database cannot be dropped.
+os.environ.setdefault("CONN_MAX_AGE", "0")

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(live_server):
+def page(transactional_db, live_server):
+    # The database fixtures come first so that the test database outlives the live server thread.
     if not os.path.exists(CHROMIUM):
         skip_or_fail("Chromium is not installed (apt-get install chromium)")
     try:
@@ -34,7 +35,7 @@ def page(live_server):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def test_from_home_to_amazons_decision(page, live_server, transactional_db):
+def test_from_home_to_amazons_decision(page, live_server):
     call_command("load_register", verbosity=0)
     page.goto(live_server.url + "/")
     assert "GDPR" in page.title()
@@ -42,7 +43,6 @@ def test_from_home_to_amazons_decision(page, live_server, transactional_db):
     page.get_by_label("Authority").select_option("cnpd")
     page.get_by_role("button", name="Show fines").click()
     page.wait_for_url(re.compile(r"authority=cnpd"))
-    page.screenshot(path="var/browser-cnpd.png", full_page=True)
     page.get_by_role("link", name="Amazon Europe Core S.à r.l.").first.click()
     page.wait_for_url(re.compile(r"/fines/FT-\d+/"))
     body = page.locator("main").inner_text()
