@@ -44,7 +44,7 @@ run: register
 	trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT INT TERM; \
 	echo "Worker and beat are running (logs: var/worker.log, var/beat.log)."; \
 	echo "finetracker: http://$(HOST):$(PORT)/  (editors: http://$(HOST):$(PORT)/admin/)"; \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
