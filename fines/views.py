@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -146,10 +147,26 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _group_totals(queryset):
+    """Annotate organisations with the published fines of themselves and their subsidiaries."""
+    fines = (
+        Decision.objects.published()
+        .fines()
+        .filter(Q(organisation=OuterRef("pk")) | Q(organisation__parent=OuterRef("pk")))
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+    )
+    return queryset.annotate(
+        fine_count=Coalesce(Subquery(fines.annotate(n=Count("pk")).values("n")), 0),
+        total_eur=Subquery(fines.annotate(total=Sum("amount_eur")).values("total")),
+    )
+
+
 @require_safe
 def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = (
-        _with_totals(Organisation.objects.filter(parent__isnull=True), "decisions__")
+        _group_totals(Organisation.objects.filter(parent__isnull=True))
         .prefetch_related("subsidiaries")
         .order_by("name")
     )

@@ -236,7 +236,10 @@ def test_authority_and_organisation_pages(client, sample):
     assert _references(cnil) == refs(sample, "criteo", "cookies", "google")
     group = client.get("/organisations/alphabet-inc/")
     assert _references(group) == refs(sample, "cookies", "google")  # the group page includes its subsidiaries
-    assert "Google LLC" in client.get("/organisations/").content.decode()
+    organisations = client.get("/organisations/")
+    assert "Google LLC" in organisations.content.decode()
+    alphabet = next(o for o in organisations.context["organisations"] if o.slug == "alphabet-inc")
+    assert (alphabet.fine_count, alphabet.total_eur) == (2, Decimal("140000000"))  # its subsidiary's two fines
     assert client.get("/authorities/nope/").status_code == 404
 
 
