@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -57,7 +58,7 @@ class DecisionForm(forms.ModelForm):
 
     def clean_decision_date(self) -> datetime.date | None:
         value = self.cleaned_data.get("decision_date")
-        if value and value > datetime.date.today():
+        if value and value > timezone.localdate():
             raise ValidationError(_("The decision date %(date)s is in the future."), params={"date": value})
         return value
 
@@ -86,9 +87,9 @@ class AppealFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        appeals.sort(key=lambda appeal: (appeal.date is not None, appeal.date or datetime.date.min))
         problems = services.standing_problems(
-            amount=decision.amount, status=decision.status, current_amount=decision.current_amount, appeals=appeals
+            amount=decision.amount, status=decision.status, current_amount=decision.current_amount,
+            appeals=services.appeals_in_order(appeals),
         )
         if problems:
             raise ValidationError([problem[0].upper() + problem[1:] + "." for problem in problems])

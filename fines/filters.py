@@ -64,6 +64,10 @@ class CountryFilter(django_filters.MultipleChoiceFilter):
     field_class = CountryField
 
 
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class DecisionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
     country = CountryFilter(label=_("Country"), field_name="authority__country")
@@ -85,7 +89,7 @@ class DecisionFilter(django_filters.FilterSet):
     legal_basis = django_filters.ChoiceFilter(
         label=_("Legal basis"), choices=LegalBasis.choices, empty_label=_("GDPR and ePrivacy")
     )
-    year = django_filters.NumberFilter(
+    year = YearFilter(
         label=_("Year"), field_name="decision_date", lookup_expr="year", min_value=1995, max_value=2100
     )
     date_from = django_filters.DateFilter(
@@ -147,6 +151,10 @@ def filter_errors(filterset: DecisionFilter, query_keys: list[str]) -> dict[str,
     for key in query_keys:
         if key not in known and not key.startswith("utm_"):
             errors[key] = [str(_("is not a filter of this list."))]
+        elif any("\x00" in value for value in filterset.data.getlist(key)):
+            errors[key] = [str(_("contains a NUL character."))]
+    if errors:
+        return errors
     if not filterset.is_valid():
         for key, messages in filterset.form.errors.items():
             errors.setdefault(key, []).extend(messages)

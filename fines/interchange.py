@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
+
 from .articles import ArticleReferenceError, articles_parse
 from .countries import country_codes
 from .currency import known_currencies
@@ -219,7 +221,7 @@ def _appeals(value: Any, problems: list[str]) -> list[AppealRecord] | None:
 
 def decision_record(row: dict[str, Any], *, today: datetime.date | None = None) -> DecisionRecord:
     """Read one interchange row (CSV dict or JSON object). Raises RecordError listing every problem."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     problems: list[str] = []
     for key in REQUIRED:
         if not _text(row, key):

@@ -64,6 +64,11 @@ def standing_after_appeals(
     return (Status.REDUCED if current < amount else Status.INCREASED), current
 
 
+def appeals_in_order(appeals: Iterable[Any]) -> list[Any]:
+    """Chronological, undated events first: the order the database keeps them in."""
+    return sorted(appeals, key=lambda appeal: (appeal.date is not None, appeal.date or datetime.date.min))
+
+
 def standing_problems(
     *, amount: Decimal, status: str, current_amount: Decimal | None, appeals: Sequence[AppealLike]
 ) -> list[str]:
@@ -261,6 +266,8 @@ def decision_upsert(*, record: DecisionRecord) -> tuple[Decision, Change]:
 
     decision = _decision_for_record(record)
     stored_appeals = list(decision.appeals.all()) if decision else []
+    if record.appeals is not None:
+        record.appeals = appeals_in_order(record.appeals)
     appeals = record.appeals if record.appeals is not None else stored_appeals
     problems = standing_problems(
         amount=record.amount,
@@ -382,8 +389,12 @@ def register_load(*, data: bytes, dry_run: bool = False) -> LoadReport:
                 report.count("authorities", change)
             organisations = header.get("organisations", [])
             # Parents first, so that every subsidiary finds its group.
-            for item in sorted(organisations, key=lambda item: bool(item.get("parent"))):
-                parent = Organisation.objects.get(name=item["parent"]) if item.get("parent") else None
+            for index, item in enumerate(sorted(organisations, key=lambda item: bool(item.get("parent"))), 1):
+                parent = Organisation.objects.filter(name=item.get("parent")).first() if item.get("parent") else None
+                if not item.get("name") or (item.get("parent") and parent is None):
+                    reason = "has no name" if not item.get("name") else f"names an unknown parent {item['parent']!r}"
+                    report.problems.append(RowProblem(index, f"organisation {item.get('name', '?')}", [reason]))
+                    continue
                 _, change = organisation_upsert(
                     name=item["name"], country=item.get("country", ""), sector=item.get("sector", ""),
                     parent=parent, aliases=item.get("aliases", []),

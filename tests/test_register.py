@@ -128,3 +128,30 @@ def test_a_changed_row_is_updated_in_place(register, tmp_path):
     call_command("load_register", file=path, stdout=out)
     assert "decisions: 0 created, 1 updated" in out.getvalue()
     assert _decision(document["decisions"][0]["reference"]).summary == "Corrected summary."
+
+
+def test_appeals_listed_out_of_order_are_stored_in_date_order_and_reload_unchanged(db, tmp_path):
+    document = json.loads(settings.FINES_REGISTER_FILE.read_text())
+    spotify = next(row for row in document["decisions"] if row["organisation"] == "Spotify AB")
+    spotify["appeals"].reverse()
+    path = tmp_path / "reversed.json"
+    path.write_text(json.dumps(document))
+    call_command("load_register", file=path, verbosity=0)
+    decision = Decision.objects.get(organisation__name="Spotify AB")
+    assert [a.amount_after for a in decision.appeals.all()] == [Decimal("40000000"), Decimal("58000000")]
+    assert decision.status == Status.UPHELD
+    out = io.StringIO()
+    call_command("load_register", file=path, stdout=out)
+    assert "nothing changed" in out.getvalue()
+
+
+def test_an_organisation_with_an_unknown_parent_is_reported_not_crashed(db, tmp_path):
+    document = json.loads(settings.FINES_REGISTER_FILE.read_text())
+    document["organisations"].append({"name": "Orphan Ltd", "parent": "Nobody Holdings"})
+    path = tmp_path / "orphan.json"
+    path.write_text(json.dumps(document))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_register", file=path, stderr=err)
+    assert "unknown parent 'Nobody Holdings'" in err.getvalue()
+    assert not Decision.objects.exists()
