@@ -151,6 +151,12 @@ def test_the_submitted_filter_form_with_empty_fields_lists_everything(client, sa
     assert len(_references(response)) == len(sample)
 
 
+def test_a_repeated_country_keeps_every_choice_in_the_form(client, sample):
+    text = client.get("/fines/?country=FR&country=LU").content.decode()
+    assert '<select name="country" id="id_country" multiple' in text
+    assert text.count("selected>") >= 3  # France, Luxembourg and the sort order
+
+
 def test_a_page_beyond_the_last_is_a_404(client, sample):
     assert client.get("/fines/?page=99").status_code == 404
 
