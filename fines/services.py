@@ -269,19 +269,13 @@ def decision_upsert(*, record: DecisionRecord) -> tuple[Decision, Change]:
     if record.appeals is not None:
         record.appeals = appeals_in_order(record.appeals)
     appeals = record.appeals if record.appeals is not None else stored_appeals
+    entered_status = record.status or (decision.status if decision else Status.IMPOSED)
     problems = standing_problems(
-        amount=record.amount,
-        status=record.status or (decision.status if decision else Status.IMPOSED),
-        current_amount=record.current_amount,
-        appeals=appeals,
+        amount=record.amount, status=entered_status, current_amount=record.current_amount, appeals=appeals
     )
     if problems:
         raise RecordError(problems)
-    status, current = standing_after_appeals(
-        amount=record.amount,
-        status=record.status or (decision.status if decision else Status.IMPOSED),
-        appeals=appeals,
-    )
+    status, current = standing_after_appeals(amount=record.amount, status=entered_status, appeals=appeals)
 
     with transaction.atomic():
         organisation = _organisation_for_record(record)

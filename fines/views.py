@@ -13,11 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .filters import DEFAULT_SORT, SORT_LABELS, DecisionFilter, filter_errors
-from .models import Authority, Decision, Organisation
+from .models import Authority, Decision, DecisionQuerySet, Organisation
 from .vocabularies import Status
 
 
-def _published() -> Decision.objects.__class__:
+def _published() -> DecisionQuerySet:
     return Decision.objects.published().with_related()
 
 
