@@ -149,7 +149,7 @@ class DecisionQuerySet(models.QuerySet):
     def for_country(self, *codes: str) -> DecisionQuerySet:
         return self.filter(authority__country__in=codes)
 
-    def for_organisation(self, organisation: Organisation) -> DecisionQuerySet:
+    def for_organisation(self, organisation: Organisation | models.expressions.OuterRef) -> DecisionQuerySet:
         """The organisation's decisions and those of its subsidiaries (two levels down)."""
         return self.filter(
             Q(organisation=organisation)

@@ -266,9 +266,8 @@ def decision_upsert(*, record: DecisionRecord) -> tuple[Decision, Change]:
 
     decision = _decision_for_record(record)
     stored_appeals = list(decision.appeals.all()) if decision else []
-    if record.appeals is not None:
-        record.appeals = appeals_in_order(record.appeals)
-    appeals = record.appeals if record.appeals is not None else stored_appeals
+    given_appeals = None if record.appeals is None else appeals_in_order(record.appeals)
+    appeals = given_appeals if given_appeals is not None else stored_appeals
     entered_status = record.status or (decision.status if decision else Status.IMPOSED)
     problems = standing_problems(
         amount=record.amount, status=entered_status, current_amount=record.current_amount, appeals=appeals
@@ -322,10 +321,10 @@ def decision_upsert(*, record: DecisionRecord) -> tuple[Decision, Change]:
             change = change if change == Change.CREATED else Change.UPDATED
         if _sync_sources(decision, record.sources):
             change = change if change == Change.CREATED else Change.UPDATED
-        if record.appeals is not None and _appeal_rows(record.appeals) != _appeal_rows(stored_appeals):
+        if given_appeals is not None and _appeal_rows(given_appeals) != _appeal_rows(stored_appeals):
             decision.appeals.all().delete()
             AppealEvent.objects.bulk_create(
-                AppealEvent(decision=decision, **asdict(appeal)) for appeal in record.appeals
+                AppealEvent(decision=decision, **asdict(appeal)) for appeal in given_appeals
             )
             change = change if change == Change.CREATED else Change.UPDATED
     return decision, change
@@ -383,7 +382,8 @@ def register_load(*, data: bytes, dry_run: bool = False) -> LoadReport:
                 report.count("authorities", change)
             organisations = header.get("organisations", [])
             # Parents first, so that every subsidiary finds its group.
-            for index, item in enumerate(sorted(organisations, key=lambda item: bool(item.get("parent"))), 1):
+            numbered = sorted(enumerate(organisations, 1), key=lambda pair: bool(pair[1].get("parent")))
+            for index, item in numbered:
                 parent = Organisation.objects.filter(name=item.get("parent")).first() if item.get("parent") else None
                 if not item.get("name") or (item.get("parent") and parent is None):
                     reason = "has no name" if not item.get("name") else f"names an unknown parent {item['parent']!r}"

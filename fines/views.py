@@ -152,7 +152,7 @@ def _group_totals(queryset):
     fines = (
         Decision.objects.published()
         .fines()
-        .filter(Q(organisation=OuterRef("pk")) | Q(organisation__parent=OuterRef("pk")))
+        .for_organisation(OuterRef("pk"))
         .order_by()
         .annotate(group=Value(1))
         .values("group")

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils.text import slugify
 
 from fines.models import Authority, Decision, Organisation
+from fines.names import name_key
 from fines.services import decision_convert, decision_next_number
 from fines.vocabularies import Status
 
@@ -41,10 +43,6 @@ def make_authority(db):
 @pytest.fixture
 def make_organisation(db):
     def make(name="Example SA", parent=None, slug=None):
-        from django.utils.text import slugify
-
-        from fines.names import name_key
-
         return Organisation.objects.create(
             name=name, slug=slug or slugify(name), name_key=name_key(name), parent=parent
         )
