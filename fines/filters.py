@@ -4,6 +4,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .articles import ArticleReferenceError, article_normalise
@@ -144,10 +145,37 @@ class DecisionFilter(django_filters.FilterSet):
         return queryset.order_by(*SORTS[value])
 
 
-def filter_errors(filterset: DecisionFilter, query_keys: list[str]) -> dict[str, list[str]]:
+def without_empty_values(query: QueryDict) -> QueryDict:
+    """The filter form submits every field; an empty one means "any", not an invalid choice."""
+    data = QueryDict(mutable=True)
+    for key in query:
+        if values := [value for value in query.getlist(key) if value.strip()]:
+            data.setlist(key, values)
+    return data
+
+
+def decision_filter(
+    query: QueryDict,
+    queryset: QuerySet[Decision],
+    *,
+    filterset_class: type[DecisionFilter] = DecisionFilter,
+    extra_parameters: frozenset[str] = frozenset(),
+) -> tuple[DecisionFilter, dict[str, list[str]]]:
+    """The filterset for a query string, and everything wrong with it by parameter (empty when valid).
+
+    Every view of the register (list, stats, exports, feed, API) reads its filters through here, so that
+    they all accept, and refuse, the same URLs. ``extra_parameters`` are the view's own (e.g. ``page``).
+    """
+    filterset = filterset_class(without_empty_values(query), queryset=queryset)
+    return filterset, filter_errors(filterset, list(query.keys()), extra_parameters=extra_parameters)
+
+
+def filter_errors(
+    filterset: DecisionFilter, query_keys: list[str], *, extra_parameters: frozenset[str] = NON_FILTER_PARAMETERS
+) -> dict[str, list[str]]:
     """Everything wrong with a list URL: unknown parameters and invalid values, by parameter."""
     errors: dict[str, list[str]] = {}
-    known = set(filterset.filters) | NON_FILTER_PARAMETERS
+    known = set(filterset.filters) | extra_parameters
     for key in query_keys:
         if key not in known and not key.startswith("utm_"):
             errors[key] = [str(_("is not a filter of this list."))]

@@ -76,6 +76,15 @@ class Organisation(models.Model):
         blank=True,
         related_name="subsidiaries",
     )
+    turnover = models.DecimalField(
+        _("worldwide annual turnover"), **MONEY, null=True, blank=True, validators=[NOT_NEGATIVE],
+        help_text=_("Of the undertaking (the whole group where it heads one), in the currency of its accounts."),
+    )
+    turnover_currency = models.CharField(
+        _("turnover currency"), max_length=3, blank=True, validators=[CURRENCY_CODE]
+    )
+    turnover_year = models.PositiveSmallIntegerField(_("financial year of the turnover"), null=True, blank=True)
+    turnover_source = models.URLField(_("source of the turnover"), max_length=500, blank=True)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -85,6 +94,11 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organisation_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(turnover__isnull=True, turnover_currency="", turnover_year__isnull=True)
+                | Q(turnover__gte=0, turnover_currency__regex=r"^[A-Z]{3}$", turnover_year__gte=1995),
+                name="organisation_turnover_complete",
+            ),
         ]
 
     def __str__(self) -> str:

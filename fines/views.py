@@ -6,13 +6,13 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .filters import DEFAULT_SORT, SORT_LABELS, DecisionFilter, filter_errors
+from .filters import DEFAULT_SORT, NON_FILTER_PARAMETERS, SORT_LABELS, decision_filter
 from .models import Authority, Decision, DecisionQuerySet, Organisation
 from .vocabularies import Status
 
@@ -21,7 +21,7 @@ def _published() -> DecisionQuerySet:
     return Decision.objects.published().with_related()
 
 
-def _bad_request(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+def problems_response(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
     problems = [(key, ", ".join(request.GET.getlist(key)), messages) for key, messages in errors.items()]
     return render(request, "400.html", {"problems": problems}, status=400)
 
@@ -60,24 +60,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _without_empty_values(query: QueryDict) -> QueryDict:
-    """The filter form submits every field; an empty one means "any", not an invalid choice."""
-    data = QueryDict(mutable=True)
-    for key in query:
-        if values := [value for value in query.getlist(key) if value.strip()]:
-            data.setlist(key, values)
-    return data
-
-
 @require_safe
 def decision_list(request: HttpRequest) -> HttpResponse:
-    filterset = DecisionFilter(_without_empty_values(request.GET), queryset=_published())
-    errors = filter_errors(filterset, list(request.GET.keys()))
+    filterset, errors = decision_filter(request.GET, _published(), extra_parameters=NON_FILTER_PARAMETERS)
     if errors:
-        return _bad_request(request, errors)
+        return problems_response(request, errors)
     page, page_errors = _paginate(request, filterset.qs, settings.FINES_PAGE_SIZE)
     if page_errors:
-        return _bad_request(request, page_errors)
+        return problems_response(request, page_errors)
     return render(
         request,
         "fines/decision_list.html",
@@ -141,7 +131,7 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     decisions = _published().filter(authority=authority).order_by("-decision_date", "-number")
     page, page_errors = _paginate(request, decisions, settings.FINES_PAGE_SIZE)
     if page_errors:
-        return _bad_request(request, page_errors)
+        return problems_response(request, page_errors)
     return render(
         request, "fines/authority_detail.html", {"authority": authority, "page_obj": page, "decisions": page.object_list}
     )
@@ -182,7 +172,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     totals = decisions.fines().aggregate(count=Count("pk"), total_eur=Sum("amount_eur"))
     page, page_errors = _paginate(request, decisions, settings.FINES_PAGE_SIZE)
     if page_errors:
-        return _bad_request(request, page_errors)
+        return problems_response(request, page_errors)
     return render(
         request,
         "fines/organisation_detail.html",
