@@ -1,6 +1,8 @@
 """GDPR article references in one canonical form: 5(1)(c), 6(1)(a), 32, 83(5)."""
 import re
 
+from django.utils.translation import gettext as _
+
 ARTICLE_COUNT = 99
 
 _PREFIX = re.compile(r"^\s*(?:art(?:icle|ikel|\.)?s?\.?\s*)", re.IGNORECASE)
@@ -26,10 +28,14 @@ def article_normalise(text: str) -> str:
     parts = _PART.findall(text)
     leftover = _PART.sub("", text).strip()
     if not parts or leftover or not parts[0].isdigit():
-        raise ArticleReferenceError(f"{raw!r} is not a GDPR article reference (e.g. 6 or 5(1)(f))")
+        raise ArticleReferenceError(
+            _("“%(reference)s” is not a GDPR article reference (e.g. 6 or 5(1)(f))") % {"reference": raw}
+        )
     number = int(parts[0])
     if not 1 <= number <= ARTICLE_COUNT:
-        raise ArticleReferenceError(f"the GDPR has articles 1 to {ARTICLE_COUNT}, not {number}")
+        raise ArticleReferenceError(
+            _("the GDPR has articles 1 to %(count)d, not %(number)d") % {"count": ARTICLE_COUNT, "number": number}
+        )
     return str(number) + "".join(f"({part.lower()})" for part in parts[1:])
 
 

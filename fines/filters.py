@@ -158,9 +158,9 @@ def decision_filter(
     query: QueryDict,
     queryset: QuerySet[Decision],
     *,
-    filterset_class: type[DecisionFilter] = DecisionFilter,
+    filterset_class: type[django_filters.FilterSet] = DecisionFilter,
     extra_parameters: frozenset[str] = frozenset(),
-) -> tuple[DecisionFilter, dict[str, list[str]]]:
+) -> tuple[django_filters.FilterSet, dict[str, list[str]]]:
     """The filterset for a query string, and everything wrong with it by parameter (empty when valid).
 
     Every view of the register (list, stats, exports, feed, API) reads its filters through here, so that
@@ -171,7 +171,7 @@ def decision_filter(
 
 
 def filter_errors(
-    filterset: DecisionFilter, query_keys: list[str], *, extra_parameters: frozenset[str] = NON_FILTER_PARAMETERS
+    filterset: django_filters.FilterSet, query_keys: list[str], *, extra_parameters: frozenset[str] = NON_FILTER_PARAMETERS
 ) -> dict[str, list[str]]:
     """Everything wrong with a list URL: unknown parameters and invalid values, by parameter."""
     errors: dict[str, list[str]] = {}

@@ -98,6 +98,37 @@ class DecisionRecord:
         return f"{REFERENCE_PREFIX}{self.number}" if self.number else ""
 
 
+@dataclass(frozen=True)
+class TurnoverRecord:
+    """An organisation's worldwide annual turnover in one financial year, with where it was read."""
+
+    amount: Decimal
+    currency: str
+    year: int
+    source: str = ""
+
+
+def turnover_record(value: Any) -> TurnoverRecord | None:
+    """Read {"amount": "386064000000", "currency": "USD", "year": 2020, "source": "https://..."}."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise RecordError(["turnover must be an object with amount, currency, year and source"])
+    problems: list[str] = []
+    amount = _decimal(_text(value, "amount"), "turnover amount", problems)
+    currency = _text(value, "currency").upper()
+    if currency not in known_currencies():
+        problems.append(f"turnover currency {currency!r} is not a currency the ECB publishes rates for")
+    year = value.get("year")
+    if not isinstance(year, int) or not 1995 <= year <= timezone.localdate().year:
+        problems.append(f"turnover year {year!r} is not a year between 1995 and this year")
+    if amount is None and not problems:
+        problems.append("turnover has no amount")
+    if problems:
+        raise RecordError(problems)
+    return TurnoverRecord(amount=amount, currency=currency, year=year, source=_text(value, "source"))
+
+
 def parse_partial_date(text: str) -> tuple[datetime.date | None, str]:
     """"2021-07-15" -> day, "2021-07" -> month, "2021" -> year, "" -> unknown. Raises ValueError."""
     text = text.strip()

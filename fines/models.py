@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .vocabularies import (
@@ -29,6 +30,17 @@ CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("Use an ISO 4217 currency code, 
 NOT_NEGATIVE = MinValueValidator(Decimal(0), _("An amount cannot be negative."))
 
 
+class AuthorityQuerySet(models.QuerySet):
+    def with_fine_totals(self) -> AuthorityQuerySet:
+        """Each authority's published fines (not notices of intent): count, total and largest in EUR."""
+        fines = Q(decisions__is_published=True) & ~Q(decisions__status=Status.PROPOSED)
+        return self.annotate(
+            fine_count=models.Count("decisions", filter=fines, distinct=True),
+            total_eur=models.Sum("decisions__amount_eur", filter=fines),
+            largest_eur=models.Max("decisions__amount_eur", filter=fines),
+        )
+
+
 class Authority(models.Model):
     """A body that decides on GDPR fines: a national or regional data protection authority, or a court."""
 
@@ -38,6 +50,8 @@ class Authority(models.Model):
     country = models.CharField(_("country"), max_length=2, validators=[COUNTRY_CODE])
     kind = models.CharField(_("kind"), max_length=20, choices=AuthorityKind, default=AuthorityKind.NATIONAL)
     website = models.URLField(_("website"), blank=True)
+
+    objects = AuthorityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("authority")
@@ -58,6 +72,21 @@ class OrganisationQuerySet(models.QuerySet):
     def groups(self) -> OrganisationQuerySet:
         """Organisations that head a group (have subsidiaries)."""
         return self.filter(subsidiaries__isnull=False).distinct()
+
+    def with_group_totals(self) -> OrganisationQuerySet:
+        """Each organisation with the published fines of itself and its subsidiaries: count and EUR total."""
+        fines = (
+            Decision.objects.published()
+            .fines()
+            .for_organisation(models.OuterRef("pk"))
+            .order_by()
+            .annotate(group=models.Value(1))
+            .values("group")
+        )
+        return self.annotate(
+            fine_count=Coalesce(models.Subquery(fines.annotate(n=models.Count("pk")).values("n")), 0),
+            total_eur=models.Subquery(fines.annotate(total=models.Sum("amount_eur")).values("total")),
+        )
 
 
 class Organisation(models.Model):
@@ -144,6 +173,11 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return f"Art. {self.number} {self.title}"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language where the register has it."""
+        return self.title_nl if self.title_nl and (get_language() or "").startswith("nl") else self.title
 
 
 class ReferenceCounter(models.Model):

@@ -15,7 +15,16 @@ from django.utils.text import slugify
 
 from .articles import article_number
 from .currency import ConversionError, ecb_rate
-from .interchange import DecisionRecord, RecordError, RowProblem, decision_record, read_json, row_label
+from .interchange import (
+    DecisionRecord,
+    RecordError,
+    RowProblem,
+    TurnoverRecord,
+    decision_record,
+    read_json,
+    row_label,
+    turnover_record,
+)
 from .models import (
     AppealEvent,
     ArticleCitation,
@@ -27,7 +36,7 @@ from .models import (
     Source,
 )
 from .names import name_key
-from .vocabularies import APPEAL_STATUSES, RULING_OUTCOMES, Status
+from .vocabularies import APPEAL_STATUSES, RULING_OUTCOMES, SourceKind, Status
 
 
 class Change(enum.StrEnum):
@@ -190,10 +199,16 @@ def organisation_find(name: str) -> Organisation | None:
 
 def organisation_upsert(
     *, name: str, country: str = "", sector: str = "", parent: Organisation | None = None,
-    aliases: Iterable[str] = (),
+    aliases: Iterable[str] = (), turnover: TurnoverRecord | None = None,
 ) -> tuple[Organisation, Change]:
     """Create or update an organisation known by exactly this name; add any aliases it lacks."""
     values = {"country": country, "sector": sector, "parent": parent, "name_key": name_key(name)}
+    values |= {
+        "turnover": turnover.amount if turnover else None,
+        "turnover_currency": turnover.currency if turnover else "",
+        "turnover_year": turnover.year if turnover else None,
+        "turnover_source": turnover.source if turnover else "",
+    }
     organisation = Organisation.objects.filter(name=name).first()
     change = Change.UNCHANGED
     if organisation is None:
@@ -343,11 +358,21 @@ def _sync_articles(decision: Decision, provisions: list[str], *, created: bool) 
 
 def _sync_sources(decision: Decision, sources: list[Any]) -> bool:
     stored = list(decision.sources.order_by("id"))
+    # A CSV row names its sources by URL alone: a URL the decision already has keeps its title, language
+    # and kind, so that re-importing an export changes nothing.
+    known = {source.url: source for source in stored}
+    sources = [known.get(source.url, source) if _url_only(source) else source for source in sources]
     if _source_rows(stored) == _source_rows(sources):
         return False
     decision.sources.all().delete()
-    Source.objects.bulk_create(Source(decision=decision, **asdict(source)) for source in sources)
+    Source.objects.bulk_create(
+        Source(decision=decision, url=s.url, title=s.title, language=s.language, kind=s.kind) for s in sources
+    )
     return True
+
+
+def _url_only(source: Any) -> bool:
+    return not source.title and not source.language and source.kind == SourceKind.PRESS_RELEASE
 
 
 @dataclass
@@ -389,9 +414,14 @@ def register_load(*, data: bytes, dry_run: bool = False) -> LoadReport:
                     reason = "has no name" if not item.get("name") else f"names an unknown parent {item['parent']!r}"
                     report.problems.append(RowProblem(index, f"organisation {item.get('name', '?')}", [reason]))
                     continue
+                try:
+                    turnover = turnover_record(item.get("turnover"))
+                except RecordError as error:
+                    report.problems.append(RowProblem(index, f"organisation {item['name']}", error.problems))
+                    continue
                 _, change = organisation_upsert(
                     name=item["name"], country=item.get("country", ""), sector=item.get("sector", ""),
-                    parent=parent, aliases=item.get("aliases", []),
+                    parent=parent, aliases=item.get("aliases", []), turnover=turnover,
                 )
                 report.count("organisations", change)
             for index, row in rows:

@@ -1,20 +1,35 @@
 """Public pages. A view reads the request, asks a queryset for the rows, and renders."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from .charts import BarChart, Row, bar_chart
+from .compare import (
+    MAXIMUM,
+    MINIMUM,
+    Compared,
+    SelectionError,
+    decisions_compare,
+    ratios,
+    selection_parse,
+    selection_text,
+)
 from .filters import DEFAULT_SORT, NON_FILTER_PARAMETERS, SORT_LABELS, decision_filter
 from .models import Authority, Decision, DecisionQuerySet, Organisation
-from .vocabularies import Status
+from .stats import Group, StatsFilter, decision_statistics, export_query, record_holder
+from .templatetags.fines import money_short
+from .vocabularies import LegalBasis, Status
 
 
 def _published() -> DecisionQuerySet:
@@ -24,6 +39,14 @@ def _published() -> DecisionQuerySet:
 def problems_response(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
     problems = [(key, ", ".join(request.GET.getlist(key)), messages) for key, messages in errors.items()]
     return render(request, "400.html", {"problems": problems}, status=400)
+
+
+def _found(queryset, message: str, **lookup):
+    """The one object the lookup finds, or a 404 page that says in the reader's language what was missing."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(message) from None
 
 
 def _paginate(request: HttpRequest, queryset, per_page: int):
@@ -60,9 +83,23 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _filter_query(request: HttpRequest, *, drop: tuple[str, ...] = ("page", "fines")) -> str:
+    """The request's filters alone, for links to the same selection in other views (stats, exports, feed)."""
+    query = request.GET.copy()
+    for key in drop:
+        query.pop(key, None)
+    return query.urlencode()
+
+
 @require_safe
 def decision_list(request: HttpRequest) -> HttpResponse:
-    filterset, errors = decision_filter(request.GET, _published(), extra_parameters=NON_FILTER_PARAMETERS)
+    filterset, errors = decision_filter(
+        request.GET, _published(), extra_parameters=NON_FILTER_PARAMETERS | {"fines"}
+    )
+    try:
+        selection = selection_parse(request.GET.getlist("fines"))
+    except SelectionError as error:
+        errors["fines"] = [str(error)]
     if errors:
         return problems_response(request, errors)
     page, page_errors = _paginate(request, filterset.qs, settings.FINES_PAGE_SIZE)
@@ -78,15 +115,22 @@ def decision_list(request: HttpRequest) -> HttpResponse:
             "countries": Authority.objects.values_list("country", flat=True).distinct().order_by("country"),
             "sort": request.GET.get("sort") or DEFAULT_SORT,
             "sort_labels": SORT_LABELS,
-            "active_filters": sum(key not in ("page", "sort") for key in filterset.data),
+            "active_filters": sum(key not in ("page", "sort", "fines") for key in filterset.data),
+            "compare_links": True,
+            "selection": selection_text(selection),
+            "selection_references": selection_text(selection).split(",") if selection else [],
+            "selection_full": len(selection) >= MAXIMUM,
+            "filter_query": _filter_query(request),
         },
     )
 
 
 @require_safe
 def decision_detail(request: HttpRequest, number: int, slug: str | None = None) -> HttpResponse:
-    decision = get_object_or_404(
-        _published().prefetch_related("appeals", "sources", "article_citations__article"), number=number
+    decision = _found(
+        _published().prefetch_related("appeals", "sources", "article_citations__article"),
+        _("There is no published decision FT-%(number)s.") % {"number": number},
+        number=number,
     )
     organisation = decision.organisation
     group = organisation.parent or (organisation if organisation.subsidiaries.exists() else None)
@@ -94,11 +138,19 @@ def decision_detail(request: HttpRequest, number: int, slug: str | None = None) 
     same_organisation = (
         same_organisation.for_organisation(group) if group else same_organisation.filter(organisation=organisation)
     )
+    holder = None
+    if decision.decision_date and decision.legal_basis == LegalBasis.GDPR:
+        holder = record_holder(on=decision.decision_date, excluding=decision)
     return render(
         request,
         "fines/decision_detail.html",
         {
             "decision": decision,
+            "record_holder": holder,
+            "breaks_record": bool(
+                holder and decision.amount_eur and decision.status != Status.PROPOSED
+                and decision.amount_eur > holder.amount_eur
+            ),
             "group": group,
             "same_organisation": same_organisation.order_by("-decision_date", "-number")[:10],
             "same_authority": _published()
@@ -109,54 +161,38 @@ def decision_detail(request: HttpRequest, number: int, slug: str | None = None) 
     )
 
 
-def _with_totals(queryset, prefix: str):
-    """Annotate authorities or organisations with their published fines: count, total and largest in EUR."""
-    published = Q(**{f"{prefix}is_published": True}) & ~Q(**{f"{prefix}status": Status.PROPOSED})
-    return queryset.annotate(
-        fine_count=Count(f"{prefix}pk", filter=published, distinct=True),
-        total_eur=Sum(f"{prefix}amount_eur", filter=published),
-        largest_eur=Max(f"{prefix}amount_eur", filter=published),
-    )
-
-
 @require_safe
 def authority_list(request: HttpRequest) -> HttpResponse:
-    authorities = _with_totals(Authority.objects.all(), "decisions__").order_by("country", "short_name")
+    authorities = Authority.objects.with_fine_totals().order_by("country", "short_name")
     return render(request, "fines/authority_list.html", {"authorities": authorities})
 
 
 @require_safe
 def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    authority = get_object_or_404(_with_totals(Authority.objects.all(), "decisions__"), slug=slug)
+    authority = _found(
+        Authority.objects.with_fine_totals(), _("There is no authority “%(slug)s”.") % {"slug": slug},
+        slug=slug,
+    )
     decisions = _published().filter(authority=authority).order_by("-decision_date", "-number")
     page, page_errors = _paginate(request, decisions, settings.FINES_PAGE_SIZE)
     if page_errors:
         return problems_response(request, page_errors)
     return render(
-        request, "fines/authority_detail.html", {"authority": authority, "page_obj": page, "decisions": page.object_list}
-    )
-
-
-def _group_totals(queryset):
-    """Annotate organisations with the published fines of themselves and their subsidiaries."""
-    fines = (
-        Decision.objects.published()
-        .fines()
-        .for_organisation(OuterRef("pk"))
-        .order_by()
-        .annotate(group=Value(1))
-        .values("group")
-    )
-    return queryset.annotate(
-        fine_count=Coalesce(Subquery(fines.annotate(n=Count("pk")).values("n")), 0),
-        total_eur=Subquery(fines.annotate(total=Sum("amount_eur")).values("total")),
+        request,
+        "fines/authority_detail.html",
+        {
+            "authority": authority,
+            "page_obj": page,
+            "decisions": page.object_list,
+            "filter_query": urlencode({"authority": authority.slug}),
+        },
     )
 
 
 @require_safe
 def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = (
-        _group_totals(Organisation.objects.filter(parent__isnull=True))
+        Organisation.objects.filter(parent__isnull=True).with_group_totals()
         .prefetch_related("subsidiaries")
         .order_by("name")
     )
@@ -165,8 +201,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(
-        Organisation.objects.select_related("parent").prefetch_related("subsidiaries", "aliases"), slug=slug
+    organisation = _found(
+        Organisation.objects.select_related("parent").prefetch_related("subsidiaries", "aliases"),
+        _("There is no organisation “%(slug)s”.") % {"slug": slug},
+        slug=slug,
     )
     decisions = _published().for_organisation(organisation).order_by("-decision_date", "-number")
     totals = decisions.fines().aggregate(count=Count("pk"), total_eur=Sum("amount_eur"))
@@ -176,14 +214,20 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "fines/organisation_detail.html",
-        {"organisation": organisation, "totals": totals, "page_obj": page, "decisions": page.object_list},
+        {
+            "organisation": organisation,
+            "totals": totals,
+            "page_obj": page,
+            "decisions": page.object_list,
+            "filter_query": urlencode({"organisation": organisation.slug}),
+        },
     )
 
 
 def decision_by_reference(request: HttpRequest, reference: str) -> HttpResponse:
     """/fines/ft-12/ and other spellings lead to the canonical /fines/FT-12/."""
     digits = reference.upper().removeprefix("FT-").removeprefix("FT")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise Http404(_("“%(reference)s” is not a finetracker reference.") % {"reference": reference})
     return redirect("fines:decision_detail", number=int(digits), permanent=True)
 
@@ -221,3 +265,153 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+def _group_chart(id: str, title: str, description: str, groups: list[Group], *, by_count: bool = False) -> BarChart:
+    rows = [
+        Row(
+            label=group.label,
+            value=group.count if by_count else group.total_eur,
+            display=str(group.count) if by_count else money_short(group.total_eur),
+        )
+        for group in groups
+    ]
+    return bar_chart(id=id, title=title, description=description, rows=rows)
+
+
+def _decision_label(decision: Decision) -> str:
+    return f"{decision.organisation.name} ({decision.authority.short_name})"
+
+
+def _decisions_chart(id: str, title: str, description: str, decisions: list[Decision], *, with_year: bool = False):
+    rows = [
+        Row(
+            f"{decision.decision_date.year} {_decision_label(decision)}" if with_year else _decision_label(decision),
+            decision.amount_eur,
+            money_short(decision.amount_eur),
+            decision.get_absolute_url(),
+        )
+        for decision in decisions
+    ]
+    return bar_chart(id=id, title=title, description=description, rows=rows)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One section of the statistics page: a chart of groups and the table beside it."""
+
+    heading: str
+    column: str
+    groups: list[Group]
+    chart: BarChart
+    note: str = ""
+
+
+@require_safe
+def statistics(request: HttpRequest) -> HttpResponse:
+    filterset, errors = decision_filter(request.GET, Decision.objects.published(), filterset_class=StatsFilter)
+    if errors:
+        return problems_response(request, errors)
+    figures = decision_statistics(filterset.qs)
+    summary = figures.summary
+    breakdowns = [
+        Breakdown(
+            heading=heading, column=column, groups=groups, note=note,
+            chart=_group_chart(f"chart-{key}", title, description, groups[:15], by_count=key == "article"),
+        )
+        for key, heading, column, title, description, groups, note in [
+            ("year", _("By year"), _("Year"), _("Total fined by year"),
+             _("Sum of fines in EUR per year of decision."), figures.by_year, ""),
+            ("country", _("By country"), _("Country"), _("Total fined by country"),
+             _("Sum of fines in EUR per country of the authority."), figures.by_country, ""),
+            ("authority", _("By authority"), _("Authority"), _("Total fined by authority"),
+             _("Sum of fines in EUR per authority."), figures.by_authority, ""),
+            ("sector", _("By sector"), _("Sector"), _("Total fined by sector"),
+             _("Sum of fines in EUR per sector of the organisation."), figures.by_sector, ""),
+            ("violation", _("By violation"), _("Violation"), _("Total fined by violation"),
+             _("Sum of fines in EUR per type of violation."), figures.by_violation, ""),
+            ("article", _("By GDPR article"), _("Article"), _("Most cited GDPR articles"),
+             _("Number of decisions citing each article."), figures.by_article,
+             _("A decision counts once for each article it cites, so these figures do not add up to the total.")),
+        ]
+    ]
+    charts = {
+        "top": _decisions_chart(
+            "chart-top", _("The largest fines"), _("The ten largest fines in EUR, to scale."), figures.top
+        ),
+        "records": _decisions_chart(
+            "chart-records", _("Record progression"),
+            _("Each GDPR fine that was the largest so far on its date, oldest first, to scale."), figures.records,
+            with_year=True,
+        ),
+        "standing": bar_chart(
+            id="chart-standing", title=_("Imposed and standing now"),
+            description=_("The sum of fines as imposed, and as they stand after appeals."),
+            rows=[
+                Row(str(_("Imposed")), summary.total_eur, money_short(summary.total_eur)),
+                Row(str(_("Stands now")), summary.standing_eur, money_short(summary.standing_eur), secondary=True),
+            ],
+        ),
+    }
+    query = export_query(filterset)
+    return render(
+        request,
+        "fines/statistics.html",
+        {
+            "filter": filterset,
+            "figures": figures,
+            "summary": summary,
+            "charts": charts,
+            "breakdowns": breakdowns,
+            "list_query": query.urlencode(),
+            "countries": Authority.objects.values_list("country", flat=True).distinct().order_by("country"),
+            "active_filters": sum(key not in ("notices", "eprivacy", "sort") for key in filterset.data),
+        },
+    )
+
+
+def _comparison_chart(compared: list[Compared]) -> BarChart:
+    rows = []
+    for item in compared:
+        decision = item.decision
+        amount = decision.amount_eur
+        rows.append(Row(_decision_label(decision), amount, money_short(amount), decision.get_absolute_url()))
+        if decision.current_amount_eur is not None and decision.current_amount != decision.amount:
+            standing = decision.current_amount_eur
+            rows.append(Row(str(_("… stands now after appeal")), standing, money_short(standing), secondary=True))
+    return bar_chart(
+        id="chart-compare", title=_("Fines to scale"), description=_("The fines compared, in EUR, drawn to scale."),
+        rows=rows,
+    )
+
+
+@require_safe
+def compare(request: HttpRequest) -> HttpResponse:
+    if unknown := [key for key in request.GET if key != "fines" and not key.startswith("utm_")]:
+        return problems_response(request, {key: [_("is not a parameter of the comparison.")] for key in unknown})
+    try:
+        numbers = selection_parse(request.GET.getlist("fines"))
+    except SelectionError as error:
+        return problems_response(request, {"fines": [str(error)]})
+    found = {
+        decision.number: decision
+        for decision in _published().prefetch_related("appeals", "article_citations").filter(number__in=numbers)
+    }
+    if missing := [number for number in numbers if number not in found]:
+        message = _("No published decision has the reference %(references)s.") % {"references": selection_text(missing)}
+        return problems_response(request, {"fines": [message]})
+    decisions = [found[number] for number in numbers]
+    compared = decisions_compare(decisions)
+    return render(
+        request,
+        "fines/compare.html",
+        {
+            "compared": compared,
+            "decisions": decisions,
+            "ratios": ratios(decisions),
+            "chart": _comparison_chart(compared) if len(decisions) >= MINIMUM else None,
+            "selection": selection_text(numbers),
+            "minimum": MINIMUM,
+            "maximum": MAXIMUM,
+        },
+    )

@@ -56,11 +56,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "fines",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own (WhiteNoise, CommonMiddleware), as its docs ask.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,3 +168,38 @@ LOGGING = {
 # The bundled register: real decisions with sources, loaded by `manage.py load_register`.
 FINES_REGISTER_FILE = BASE_DIR / "fines" / "data" / "register.json"
 FINES_PAGE_SIZE = 50
+
+# The read-only JSON API under /api/ (fines/api/): anonymous, JSON only, no sessions and so no CSRF.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "finetracker API",
+    "DESCRIPTION": (
+        "Read-only access to the finetracker register of GDPR enforcement decisions: decisions (with their "
+        "appeals and sources), authorities and organisations. The decision list takes the same query "
+        "parameters as the public list at /fines/; an unknown or invalid parameter is a 400 that names it. "
+        "Money is a decimal string in the currency given beside it."
+    ),
+    "VERSION": "1.0.0",
+    "LICENSE": {"name": "MIT"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SORT_OPERATION_PARAMETERS": False,  # the FilterSet's order, which is the list form's
+    "ENUM_NAME_OVERRIDES": {
+        "AuthorityKindEnum": "fines.vocabularies.AuthorityKind",
+        "SourceKindEnum": "fines.vocabularies.SourceKind",
+        "DecisionStatusEnum": "fines.vocabularies.Status",
+        "AppealOutcomeEnum": "fines.vocabularies.AppealOutcome",
+    },
+}
+# Anyone may read the API from a browser on another site; nothing else is shared across origins.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils.text import slugify
 
-from fines.models import Authority, Decision, Organisation
+from fines.models import ArticleCitation, Authority, Decision, Organisation
 from fines.names import name_key
 from fines.services import decision_convert, decision_next_number
 from fines.vocabularies import Status
@@ -64,6 +64,7 @@ def make_decision(db, make_authority, make_organisation):
         status=Status.IMPOSED,
         **fields,
     ):
+        fields.setdefault("current_amount", None if status == Status.PROPOSED else Decimal(amount))
         decision = Decision(
             number=decision_next_number(),
             authority=authority or make_authority(),
@@ -72,7 +73,6 @@ def make_decision(db, make_authority, make_organisation):
             currency=currency,
             decision_date=decision_date,
             status=status,
-            current_amount=None if status == Status.PROPOSED else Decimal(amount),
             **fields,
         )
         decision_convert(decision=decision)
@@ -89,3 +89,34 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def sample(make_authority, make_organisation, make_decision):
+    """A small register for list, filter and API tests: France (CNIL, two fines), Luxembourg (CNPD), Norway (NOK), a notice of intent."""
+    cnil = make_authority("cnil", "CNIL", "FR")
+    cnpd = make_authority("cnpd", "CNPD", "LU")
+    dt = make_authority("datatilsynet-no", "Datatilsynet", "NO")
+    ico = make_authority("ico", "ICO", "GB")
+    alphabet = make_organisation("Alphabet Inc.")
+    google = make_organisation("Google LLC", parent=alphabet)
+    amazon = make_organisation("Amazon Europe Core S.à r.l.", slug="amazon-europe-core")
+    d = {}
+    d["google"] = make_decision(authority=cnil, organisation=google, amount="50000000",
+                                decision_date=datetime.date(2019, 1, 21), sector="technology",
+                                violation_type="legal_basis", summary="Android ads personalisation consent.")
+    d["criteo"] = make_decision(authority=cnil, organisation=make_organisation("Criteo S.A."), amount="40000000",
+                                decision_date=datetime.date(2023, 6, 15), sector="media", status=Status.APPEALED)
+    d["amazon"] = make_decision(authority=cnpd, organisation=amazon, amount="746000000",
+                                decision_date=datetime.date(2021, 7, 15), status=Status.UPHELD, case_number="46762")
+    d["grindr"] = make_decision(authority=dt, organisation=make_organisation("Grindr LLC"), amount="65000000",
+                                currency="NOK", decision_date=datetime.date(2021, 12, 13))
+    d["cookies"] = make_decision(authority=cnil, organisation=google, amount="90000000",
+                                 decision_date=datetime.date(2021, 12, 31), legal_basis="eprivacy")
+    d["ba_notice"] = make_decision(authority=ico, organisation=make_organisation("British Airways plc"),
+                                   amount="183390000", currency="GBP", decision_date=datetime.date(2019, 7, 8),
+                                   status=Status.PROPOSED)
+    ArticleCitation.objects.create(decision=d["google"], article_id=6, provision="6")
+    ArticleCitation.objects.create(decision=d["amazon"], article_id=5, provision="5(1)(a)")
+    ArticleCitation.objects.create(decision=d["grindr"], article_id=9, provision="9(1)")
+    return d

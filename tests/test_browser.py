@@ -13,8 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(transactional_db, live_server):
-    # The database fixtures come first so that the test database outlives the live server thread.
+def page(django_db_serialized_rollback, transactional_db, live_server):
+    # The database fixtures come first so that the test database outlives the live server thread;
+    # serialized rollback restores the GDPR articles (loaded by a migration) that each flush removes.
     if not os.path.exists(CHROMIUM):
         skip_or_fail("Chromium is not installed (apt-get install chromium)")
     try:
@@ -50,3 +51,36 @@ def test_from_home_to_amazons_decision(page, live_server):
     assert "€746,000,000" in body
     assert "18 March 2025" in body
     assert "Tribunal administratif" in body
+
+
+def test_building_a_comparison_from_the_list_without_javascript(page, live_server):
+    call_command("load_register", verbosity=0)
+    page.context.set_extra_http_headers({})
+    page.route("**/*.js", lambda route: route.abort())  # nothing here may depend on a script
+    page.goto(live_server.url + "/fines/?sort=-amount_eur")
+    page.get_by_role("link", name="Add FT-1 to the comparison").click()
+    page.wait_for_url(re.compile(r"fines=FT-1"))
+    page.get_by_role("link", name="Add FT-14 to the comparison").click()
+    page.wait_for_url(re.compile(r"fines=FT-1%2CFT-14"))
+    page.get_by_role("link", name="Compare 2 fines").click()
+    page.wait_for_url(re.compile(r"/compare/\?fines=FT-1,FT-14"))
+    assert "is 1.6× Amazon Europe Core" in page.locator(".ratios").inner_text()
+    chart = page.locator("svg.bar-chart")
+    assert chart.get_attribute("role") == "img"
+    widths = [float(bar.get_attribute("width")) for bar in chart.locator("rect").all()]
+    assert widths[0] / widths[1] == pytest.approx(746 / 1200, rel=0.02)
+    assert chart.bounding_box()["width"] > 300
+
+
+def test_statistics_charts_render_beside_their_tables(page, live_server):
+    call_command("load_register", verbosity=0)
+    page.goto(live_server.url + "/stats/?country=IE")
+    records = page.locator("#chart-records-title").locator("..")
+    assert records.locator("rect").count() >= 1
+    assert page.get_by_role("heading", name="Record progression").is_visible()
+    assert "Decisions" in page.locator(".figures").inner_text()
+    page.locator("details.filters-top summary").click()
+    page.get_by_label("Notices of intent").select_option("1")
+    page.get_by_role("button", name="Show statistics").click()
+    page.wait_for_url(re.compile(r"notices=1"))
+    assert page.get_by_text("Notices of intent are counted.").is_visible()

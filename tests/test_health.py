@@ -1,5 +1,4 @@
 """/healthz checks the database and the broker the settings point at (Redis in CI, files on a laptop)."""
-from django.conf import settings
 
 
 def test_healthz_reports_database_and_broker(client, db):

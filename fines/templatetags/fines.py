@@ -7,8 +7,9 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale
-from babel.numbers import format_compact_decimal, format_currency, format_decimal, get_currency_symbol
+from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent, get_currency_symbol
 from django import template
+from django.http import QueryDict
 from django.template.defaultfilters import date as format_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -83,3 +84,41 @@ def flag(code: str) -> str:
     if not code or len(code) != 2 or not code.isalpha():
         return ""
     return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in code.upper())
+
+
+@register.filter
+def narrow(query: str, filter_query: str) -> str:
+    """A list query string narrowed by one more filter ("country=FR"), replacing that filter's values."""
+    data = QueryDict(query, mutable=True)
+    key, _separator, value = filter_query.partition("=")
+    if key:
+        data.setlist(key, [value])
+    return data.urlencode()
+
+
+@register.filter
+def percent(value: Decimal | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return format_percent(value, format=f"#,##0.{'0' * digits}%", locale=_locale())
+
+
+@register.filter
+def ratio(value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.0", locale=_locale())
+
+
+def _references(selection: str) -> list[str]:
+    return [part.strip().upper() for part in selection.split(",") if part.strip()]
+
+
+@register.filter
+def add_reference(selection: str, reference: str) -> str:
+    """The comparison selection ("FT-1,FT-2") with one more decision."""
+    references = _references(selection)
+    return ",".join(references if reference in references else [*references, reference])
+
+
+@register.filter
+def remove_reference(selection: str, reference: str) -> str:
+    return ",".join(part for part in _references(selection) if part != reference)
