@@ -98,13 +98,23 @@ class Compared:
         return appeals[-1] if appeals else None
 
     @property
+    def turnover_applies(self) -> bool:
+        """Art. 83(5) counts the turnover of the financial year before the decision; another year does not do."""
+        decided = self.decision.decision_date
+        return bool(self.turnover and decided and self.turnover.organisation.turnover_year == decided.year - 1)
+
+    @property
     def share_of_maximum(self) -> Decimal | None:
-        """The fine as a share of the Art. 83(5) maximum, where the turnover is known."""
-        if self.turnover is None or self.decision.amount_eur is None:
+        """The fine as a share of the Art. 83(5) maximum, where the turnover of the right year is known."""
+        if not self.turnover_applies or self.decision.amount_eur is None:
             return None
-        if self.decision.legal_basis != LegalBasis.GDPR:
+        if self.decision.legal_basis != LegalBasis.GDPR or self.decision.status == Status.PROPOSED:
             return None
         return self.decision.amount_eur / self.turnover.maximum_eur
+
+    @property
+    def maximum_is_the_floor(self) -> bool:
+        return self.turnover is not None and self.turnover.maximum_eur == FIXED_MAXIMUM_EUR
 
 
 def _ranked(decision: Decision) -> bool:
@@ -145,9 +155,10 @@ class Ratio:
 
 
 def ratios(decisions: list[Decision]) -> list[Ratio]:
-    """The largest fine against each of the others (by EUR amount); nothing against a zero or unknown amount."""
+    """The largest fine against each of the others (by EUR amount); nothing against a zero or unknown amount,
+    and nothing for a notice of intent, which is not a fine."""
     known = sorted(
-        (decision for decision in decisions if decision.amount_eur),
+        (decision for decision in decisions if decision.amount_eur and decision.status != Status.PROPOSED),
         key=lambda decision: decision.amount_eur,
         reverse=True,
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .countries import country_name
 from .filters import DecisionFilter
+from .interchange import format_partial_date
 from .models import Article, ArticleCitation, Decision, DecisionQuerySet
 from .vocabularies import LegalBasis, Sector, Status, ViolationType
 
@@ -241,17 +242,22 @@ def by_article(base: DecisionQuerySet, *, limit: int = TOP_ARTICLES) -> list[Gro
 
 
 def record_progression(base: DecisionQuerySet) -> list[Decision]:
-    """Each GDPR fine that was the largest so far on its date, oldest first (notices of intent never count)."""
+    """Each GDPR fine of the selection that was the largest published GDPR fine so far on its date, oldest first.
+
+    A record is a record of the whole register: a filter picks among the records, it does not make new ones
+    (the largest of 2021 is not a record while Google's EUR 50M of 2019 stood). Notices of intent never count.
+    """
     chronological = (F("decision_date").asc(), F("number").asc())
     fines = (
-        base.fines()
+        Decision.objects.published()
+        .fines()
         .filter(legal_basis=LegalBasis.GDPR, decision_date__isnull=False, amount_eur__isnull=False)
         .annotate(
             previous_largest=Window(Max("amount_eur"), order_by=chronological, frame=RowRange(start=None, end=-1))
         )
     )
-    records = fines.filter(amount_eur__gt=Coalesce("previous_largest", Value(Decimal(-1))))
-    return list(records.with_related().order_by(*chronological))
+    records = fines.filter(amount_eur__gt=Coalesce("previous_largest", Value(Decimal(-1)))).values("pk")
+    return list(base.filter(pk__in=records).with_related().order_by(*chronological))
 
 
 def record_holder(*, on: datetime.date, excluding: Decision | None = None) -> Decision | None:
@@ -291,7 +297,7 @@ def _decision_brief(decision: Decision) -> dict[str, Any]:
         "organisation": decision.organisation.name,
         "authority": decision.authority.short_name,
         "country": decision.authority.country,
-        "decision_date": decision.decision_date.isoformat() if decision.decision_date else None,
+        "decision_date": format_partial_date(decision.decision_date, decision.date_precision) or None,
         "amount": _money(decision.amount),
         "currency": decision.currency,
         "amount_eur": _money(decision.amount_eur),

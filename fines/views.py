@@ -1,7 +1,7 @@
 """Public pages. A view reads the request, asks a queryset for the rows, and renders."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -138,9 +139,8 @@ def decision_detail(request: HttpRequest, number: int, slug: str | None = None) 
     same_organisation = (
         same_organisation.for_organisation(group) if group else same_organisation.filter(organisation=organisation)
     )
-    holder = None
-    if decision.decision_date and decision.legal_basis == LegalBasis.GDPR:
-        holder = record_holder(on=decision.decision_date, excluding=decision)
+    # Every decision can be set beside the largest GDPR fine of its time (today's, when its date is unknown).
+    holder = record_holder(on=decision.decision_date or timezone.localdate(), excluding=decision)
     return render(
         request,
         "fines/decision_detail.html",
@@ -149,6 +149,7 @@ def decision_detail(request: HttpRequest, number: int, slug: str | None = None) 
             "record_holder": holder,
             "breaks_record": bool(
                 holder and decision.amount_eur and decision.status != Status.PROPOSED
+                and decision.legal_basis == LegalBasis.GDPR and decision.decision_date
                 and decision.amount_eur > holder.amount_eur
             ),
             "group": group,
@@ -314,6 +315,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
         return problems_response(request, errors)
     figures = decision_statistics(filterset.qs)
     summary = figures.summary
+    if filterset.form.cleaned_data.get("article"):
+        # A decision cites several articles: another article's row would widen the selection, not narrow it.
+        figures.by_article = [replace(group, filter_query="") for group in figures.by_article]
     breakdowns = [
         Breakdown(
             heading=heading, column=column, groups=groups, note=note,
@@ -375,12 +379,17 @@ def _comparison_chart(compared: list[Compared]) -> BarChart:
     for item in compared:
         decision = item.decision
         amount = decision.amount_eur
-        rows.append(Row(_decision_label(decision), amount, money_short(amount), decision.get_absolute_url()))
+        label = _decision_label(decision)
+        if decision.status == Status.PROPOSED:
+            label = str(_("%(label)s, proposed") % {"label": label})
+        rows.append(Row(label, amount, money_short(amount), decision.get_absolute_url(),
+                        secondary=decision.status == Status.PROPOSED))
         if decision.current_amount_eur is not None and decision.current_amount != decision.amount:
             standing = decision.current_amount_eur
             rows.append(Row(str(_("… stands now after appeal")), standing, money_short(standing), secondary=True))
     return bar_chart(
-        id="chart-compare", title=_("Fines to scale"), description=_("The fines compared, in EUR, drawn to scale."),
+        id="chart-compare", title=_("Amounts to scale"),
+        description=_("The amounts compared, in EUR, drawn to scale; a notice of intent is marked as proposed."),
         rows=rows,
     )
 

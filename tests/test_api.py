@@ -422,3 +422,9 @@ def test_stats_refuse_what_the_stats_page_refuses(client, register, query, param
     response = client.get(f"/api/stats/?{query}")
     assert response.status_code == 400
     assert parameter in response.json()["errors"]
+
+
+def test_the_stats_endpoint_documents_its_filters_and_switches(client):
+    schema = client.get("/api/schema/?format=json").json()
+    names = {parameter["name"] for parameter in schema["paths"]["/api/stats/"]["get"]["parameters"]}
+    assert {"country", "organisation", "year", "notices", "eprivacy"} <= names

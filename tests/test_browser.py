@@ -58,9 +58,9 @@ def test_building_a_comparison_from_the_list_without_javascript(page, live_serve
     page.context.set_extra_http_headers({})
     page.route("**/*.js", lambda route: route.abort())  # nothing here may depend on a script
     page.goto(live_server.url + "/fines/?sort=-amount_eur")
-    page.get_by_role("link", name="Add FT-1 to the comparison").click()
+    page.get_by_role("link", name="+ compare FT-1", exact=True).click()
     page.wait_for_url(re.compile(r"fines=FT-1"))
-    page.get_by_role("link", name="Add FT-14 to the comparison").click()
+    page.get_by_role("link", name="+ compare FT-14", exact=True).click()
     page.wait_for_url(re.compile(r"fines=FT-1%2CFT-14"))
     page.get_by_role("link", name="Compare 2 fines").click()
     page.wait_for_url(re.compile(r"/compare/\?fines=FT-1,FT-14"))

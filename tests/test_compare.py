@@ -124,3 +124,24 @@ def test_a_notice_of_intent_is_compared_but_not_ranked(client, register):
     notice = Decision.objects.filter(status=Status.PROPOSED).first()
     item = client.get(f"/compare/?fines=FT-1,{notice.reference}").context["compared"][1]
     assert item.rank is None
+
+
+def test_the_share_of_the_maximum_needs_the_turnover_of_the_year_before(client, register):
+    whatsapp = Decision.objects.get(organisation__name__startswith="WhatsApp", decision_date__year=2021)
+    item = client.get(f"/compare/?fines={whatsapp.reference},FT-14").context["compared"][0]
+    assert item.turnover.organisation.turnover_year == 2022
+    assert item.share_of_maximum is None
+    assert "only the 2022 turnover is recorded" in client.get(f"/compare/?fines={whatsapp.reference},FT-14").content.decode()
+
+
+def test_a_notice_of_intent_is_not_set_against_fines_in_ratios(client, register):
+    notice = Decision.objects.filter(status=Status.PROPOSED).first()
+    response = client.get(f"/compare/?fines=FT-1,FT-2,{notice.reference}")
+    assert [(r.larger.reference, r.smaller.reference) for r in response.context["ratios"]] == [("FT-1", "FT-2")]
+    assert ", proposed" in response.content.decode()
+
+
+def test_an_eprivacy_decision_also_links_to_the_record_holder_of_its_time(client, register):
+    eprivacy = Decision.objects.filter(legal_basis="eprivacy").order_by("decision_date").first()
+    html = client.get(eprivacy.get_absolute_url()).content.decode()
+    assert f'href="/compare/?fines={eprivacy.reference},FT-' in html

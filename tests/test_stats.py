@@ -160,3 +160,23 @@ def test_stats_query_count_does_not_grow_with_the_register(client, make_decision
     with CaptureQueriesContext(connection) as many:
         client.get("/stats/")
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("query", ["country=US", "year=1996", "q=_", "date_from=9999-12-31", "eprivacy=0&legal_basis=eprivacy"])
+def test_an_empty_selection_is_a_page_that_says_so(client, register, query):
+    response = client.get(f"/stats/?{query}")
+    assert response.status_code == 200
+    assert "No decisions match." in response.content.decode()
+
+
+def test_a_filter_picks_among_the_records_of_the_register_and_makes_none(client, register):
+    # The largest fine of 2021 after Amazon's is no record: Amazon's EUR 746M stood.
+    assert [d.reference for d in client.get("/stats/?year=2021").context["figures"].records] == ["FT-1"]
+    assert [d.reference for d in client.get("/stats/?country=FR").context["figures"].records] == ["FT-2"]
+    assert client.get("/stats/?year=2020").context["figures"].records == []
+
+
+def test_article_rows_do_not_link_while_an_article_filter_is_on(client, register):
+    groups = client.get("/stats/?article=6").context["figures"].by_article
+    assert groups and all(group.filter_query == "" for group in groups)
+    assert all(group.filter_query for group in client.get("/stats/").context["figures"].by_article)

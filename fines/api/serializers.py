@@ -322,7 +322,10 @@ class StatisticsDecisionSerializer(serializers.Serializer):
     organisation = serializers.CharField()
     authority = serializers.CharField(help_text=_("The authority's short name."))
     country = serializers.CharField(help_text=COUNTRY_HELP)
-    decision_date = serializers.DateField(allow_null=True)
+    decision_date = serializers.CharField(
+        allow_null=True,
+        help_text=_("YYYY-MM-DD, or YYYY-MM / YYYY when only the month or year is known; null when unknown."),
+    )
     amount = serializers.DecimalField(max_digits=20, decimal_places=2)
     currency = serializers.CharField()
     amount_eur = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)

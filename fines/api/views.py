@@ -243,8 +243,10 @@ class Statistics(generics.GenericAPIView):
             "Statistics of the decisions the filters select: the same parameters as /api/decisions/ and /stats/.\n\n"
             "Notices of intent are left out unless notices=1 (or a status filter asks for them); ePrivacy and "
             "national-law fines count unless eprivacy=0, and by_legal_basis shows them apart. The totals equal "
-            "the sum of amount_eur over /fines/export.csv for the same selection."
+            "the sum of amount_eur over /fines/export.csv of the same decisions: the export counts notices of "
+            "intent unless its status filter leaves them out, so the /stats/ page links to the export that matches."
         ),
+        filters=True,
         responses={200: StatisticsSerializer, 400: BAD_QUERY},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

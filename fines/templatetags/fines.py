@@ -34,7 +34,7 @@ def _whole_pattern(locale: str) -> str:
 @register.filter
 def money(amount: Decimal | None, currency: str = "EUR") -> str:
     """The exact amount: "€746,000,000" / "€ 746.000.000"; cents only when there are any."""
-    if amount is None:
+    if amount is None or amount == "":
         return "–"
     locale = _locale()
     if amount == amount.to_integral_value():
@@ -48,7 +48,7 @@ def money(amount: Decimal | None, currency: str = "EUR") -> str:
 @register.filter
 def money_short(amount: Decimal | None, currency: str = "EUR") -> str:
     """A rounded amount in words: "€746 million" / "€ 746 miljoen", "SEK 58 million"."""
-    if amount is None:
+    if amount is None or amount == "":
         return "–"
     locale = _locale()
     if abs(amount) < 1_000_000:
