@@ -17,7 +17,11 @@ from .models import (
     Article,
     ArticleCitation,
     Authority,
+    Candidate,
     Decision,
+    ImportProblem,
+    ImportRun,
+    ImportSource,
     Organisation,
     OrganisationAlias,
     Source,
@@ -222,3 +226,49 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ImportSource)
+class ImportSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "format", "authority", "every_minutes", "enabled"]
+    list_filter = ["format", "enabled"]
+    search_fields = ["name", "title", "url"]
+    autocomplete_fields = ["authority"]
+    prepopulated_fields = {"name": ["title"]}
+
+
+class ImportProblemInline(admin.TabularInline):
+    model = ImportProblem
+    fields = ["row", "label", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Runs are written by the workers; editors read them and their problems."""
+
+    list_display = ["source", "started_at", "status", "seen", "created", "updated", "unchanged", "failed", "candidates"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    inlines = [ImportProblemInline]
+    readonly_fields = [field.name for field in ImportRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "published", "amount", "currency", "status"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    search_fields = ["title", "summary", "url"]
+    readonly_fields = ["source", "external_id", "url", "found_at", "reviewed_at", "decision"]

@@ -8,7 +8,8 @@ ARTICLE_COUNT = 99
 _PREFIX = re.compile(r"^\s*(?:art(?:icle|ikel|\.)?s?\.?\s*)", re.IGNORECASE)
 _SUFFIX = re.compile(r"\s*(?:gdpr|dsgvo|avg|rgpd|rgpd\.|ogólnego rozporządzenia)\s*$", re.IGNORECASE)
 # 5 (1) c) | 5(1)(c) | 5.1.c | 5 par. 1 lit. c | 5 abs. 1 lit. c
-_PART = re.compile(r"\(?\s*([0-9]+|[a-z])\s*\)?", re.IGNORECASE)
+# A letter is a point only on its own ("c)", "(c)", "lit. c"), never inside a word such as BDSG.
+_PART = re.compile(r"\(?\s*([0-9]+|(?<![a-z])[a-z](?![a-z]))\s*\)?", re.IGNORECASE)
 _NOISE = re.compile(r"\b(?:par|para|paragraph|abs|lid|lit|letter|sub|point|no|nr)\b\.?", re.IGNORECASE)
 
 

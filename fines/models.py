@@ -15,8 +15,11 @@ from .vocabularies import (
     RULING_OUTCOMES,
     AppealOutcome,
     AuthorityKind,
+    CandidateStatus,
     DatePrecision,
+    ImportFormat,
     LegalBasis,
+    RunStatus,
     Sector,
     SourceKind,
     Status,
@@ -411,3 +414,132 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.body}: {self.get_outcome_display()}"
+
+
+class ImportSource(models.Model):
+    """A public source that the workers read by themselves, on a schedule, with the adapter its format needs."""
+
+    name = models.SlugField(_("name"), max_length=60, unique=True, help_text=_("Used on the command line."))
+    title = models.CharField(_("title"), max_length=200)
+    format = models.CharField(_("format"), max_length=30, choices=ImportFormat)
+    url = models.URLField(_("URL"), max_length=1000)
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="import_sources", help_text=_("For an authority's own press feed."),
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    every_minutes = models.PositiveIntegerField(
+        _("run every (minutes)"), default=24 * 60, validators=[MinValueValidator(5)]
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("import source")
+        verbose_name_plural = _("import sources")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(format__in=ImportFormat.values), name="import_source_format_known"),
+            models.CheckConstraint(condition=Q(every_minutes__gte=5), name="import_source_not_too_often"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+
+class ImportRun(models.Model):
+    """One reading of a source: what it saw and did, and how long it took."""
+
+    source = models.ForeignKey(ImportSource, verbose_name=_("source"), on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(_("started"), db_default=Now(), editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RunStatus, default=RunStatus.RUNNING)
+    seen = models.PositiveIntegerField(_("seen"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    candidates = models.PositiveIntegerField(_("candidates"), default=0)
+    done = models.PositiveIntegerField(_("rows done"), default=0, help_text=_("Progress while running."))
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="import_run_status_known"),
+            models.CheckConstraint(
+                condition=Q(status=RunStatus.RUNNING) | Q(finished_at__isnull=False), name="import_run_finished_has_time"
+            ),
+            # The lock that keeps two runs of one source from overlapping, held by the database itself.
+            models.UniqueConstraint(
+                fields=["source"], condition=Q(status=RunStatus.RUNNING), name="import_run_one_running_per_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "-started_at"], name="import_run_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ImportProblem(models.Model):
+    """A row an import could not take, with the reason in words an editor can act on."""
+
+    run = models.ForeignKey(ImportRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField(_("row"))
+    label = models.CharField(_("row label"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("import problem")
+        verbose_name_plural = _("import problems")
+        ordering = ["run", "row", "id"]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
+class Candidate(models.Model):
+    """Something a source announced (e.g. a press release naming a fine) that an editor accepts or rejects."""
+
+    source = models.ForeignKey(
+        ImportSource, verbose_name=_("source"), on_delete=models.CASCADE, related_name="candidates"
+    )
+    external_id = models.CharField(_("external id"), max_length=500)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    published = models.DateField(_("published"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, validators=[NOT_NEGATIVE], **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[CURRENCY_CODE])
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=CandidateStatus, default=CandidateStatus.PENDING)
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("decision"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="candidates", help_text=_("The decision it was accepted into."),
+    )
+    found_at = models.DateTimeField(_("found"), db_default=Now(), editable=False)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["status", "-published", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="candidate_unique_per_source"),
+            models.CheckConstraint(condition=Q(status__in=CandidateStatus.values), name="candidate_status_known"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | (Q(amount__gte=0) & Q(currency__regex=r"^[A-Z]{3}$")),
+                name="candidate_amount_has_currency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CandidateStatus.ACCEPTED) | Q(decision__isnull=False),
+                name="candidate_accepted_has_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -179,13 +180,20 @@ def authority_upsert(
     return authority, Change.UPDATED
 
 
+_ACRONYM = re.compile(r"\(([^()]{2,20})\)\s*$")
+
+
 def authority_find(*, name: str, country: str) -> Authority | None:
     """An authority by slug, short name or full name (short names repeat across countries: Datatilsynet)."""
     by_slug = Authority.objects.filter(slug=name).first()
     if by_slug:
         return by_slug
     in_country = Authority.objects.filter(country=country)
-    return in_country.filter(short_name__iexact=name).first() or in_country.filter(name__iexact=name).first()
+    found = in_country.filter(short_name__iexact=name).first() or in_country.filter(name__iexact=name).first()
+    # Sources often write "National Commission for Data Protection (CNPD)": try the acronym.
+    if found is None and (acronym := _ACRONYM.search(name)):
+        found = in_country.filter(short_name__iexact=acronym[1]).first()
+    return found
 
 
 def organisation_find(name: str) -> Organisation | None:

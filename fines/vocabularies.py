@@ -92,3 +92,27 @@ class SourceKind(models.TextChoices):
     DECISION = "decision", _("decision text")
     PRESS_RELEASE = "press_release", _("press release")
     NEWS = "news", _("news")
+
+
+class ImportFormat(models.TextChoices):
+    """What an import source serves, and so which adapter reads it."""
+
+    INTERCHANGE_CSV = "interchange_csv", _("interchange CSV")
+    INTERCHANGE_JSON = "interchange_json", _("interchange JSON")
+    ENFORCEMENT_TRACKER = "enforcement_tracker", _("CMS Enforcement Tracker page")
+    ENFORCEMENT_TRACKER_TABLE = "enforcement_tracker_table", _("CMS Enforcement Tracker table feed")
+    GDPRHUB = "gdprhub", _("GDPRhub (MediaWiki API)")
+    PRESS_FEED = "press_feed", _("RSS/Atom feed of press releases")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    NOT_MODIFIED = "not_modified", _("not modified since the last run")
+    FAILED = "failed", _("failed")
+
+
+class CandidateStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for an editor")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")

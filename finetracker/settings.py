@@ -135,7 +135,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    # acks_late: a task not acknowledged within the visibility timeout is delivered again, so the timeout
+    # must outlast the longest run (the time limit) and the longest retry countdown.
+    {"visibility_timeout": 2 * 60 * 60}
     if REDIS_URL
     else {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -155,6 +157,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "import-due-sources": {"task": "fines.tasks.import_due_sources", "schedule": 5 * 60},
+}
 
 LOGIN_URL = "admin:login"
 

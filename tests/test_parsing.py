@@ -34,3 +34,9 @@ def test_organisation_names_match_across_case_accents_and_legal_form():
     assert name_key("Amazon Europe Core S.à r.l.") == name_key("amazon europe core SARL") == "amazon europe core"
     assert name_key("Österreichische Post AG") == name_key("Osterreichische Post")
     assert name_key("Google LLC") != name_key("Google Ireland Limited")
+
+
+def test_a_law_other_than_the_gdpr_is_not_read_as_points_of_an_article():
+    with pytest.raises(ArticleReferenceError):
+        article_normalise("Art. 17 BDSG")
+    assert article_normalise("Art. 5 (1) c) GDPR") == "5(1)(c)"

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from fines.interchange import RecordError, decision_record
-from fines.services import standing_after_appeals, standing_problems
+from fines.services import authority_find, standing_after_appeals, standing_problems
 
 
 def _appeal(outcome, amount_after=None):
@@ -68,3 +68,9 @@ def test_a_bad_interchange_row_says_what_is_wrong(changes, message):
     with pytest.raises(RecordError) as error:
         decision_record({**GOOD_ROW, **changes})
     assert message in str(error.value)
+
+
+def test_an_authority_is_found_by_the_acronym_a_source_adds_to_its_name(make_authority):
+    cnpd = make_authority("cnpd", "CNPD", "LU")
+    assert authority_find(name="National Commission for Data Protection (CNPD)", country="LU") == cnpd
+    assert authority_find(name="National Commission for Data Protection (CNPD)", country="FR") is None

@@ -1,0 +1,99 @@
+"""The import task and command end to end: a source served over HTTP on loopback, read twice."""
+import http.server
+import json
+import threading
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from fines.models import Decision, ImportRun, ImportSource
+from fines.tasks import MAX_TRIES, import_source, retry_delay
+from fines.vocabularies import ImportFormat, RunStatus
+
+ROWS = {"decisions": [
+    {"external_source": "tracker", "external_id": "ETid-1", "authority": "cnil", "country": "FR",
+     "organisation": "Google LLC", "decision_date": "2019-01-21", "amount": "50000000", "currency": "EUR",
+     "articles": "6;12;13", "sources": "https://www.cnil.fr/en/cnils-restricted-committee-imposes-financial-penalty-50-million-euros-against-google-llc"},
+    {"external_source": "tracker", "external_id": "ETid-2", "authority": "cnil", "country": "FR",
+     "organisation": "Example SAS", "decision_date": "2020-02-30", "amount": "1000", "currency": "EUR"},
+]}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.server.fail:
+            self.send_error(503, "Service Unavailable")
+            return
+        if self.headers.get("If-None-Match") == '"rows-1"':
+            self.send_response(304)
+            self.end_headers()
+            return
+        body = json.dumps(ROWS).encode()
+        self.send_response(200)
+        self.send_header("ETag", '"rows-1"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def source(db, make_authority):
+    make_authority("cnil", "CNIL", "FR")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.fail = False
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    source = ImportSource.objects.create(
+        name="tracker", title="Tracker", format=ImportFormat.INTERCHANGE_JSON,
+        url=f"http://127.0.0.1:{httpd.server_address[1]}/cases.json",
+    )
+    source.server = httpd
+    yield source
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_source_imported_twice_changes_nothing_the_second_time(source):
+    result = import_source.apply(args=[source.pk]).get()
+    assert result["status"] == RunStatus.SUCCEEDED
+    run = ImportRun.objects.get(pk=result["run"])
+    assert (run.created, run.failed) == (1, 1)
+    assert "2020-02-30" in run.problems.get().reason
+    assert Decision.objects.get(external_id="ETid-1").amount_eur == 50_000_000
+    again = import_source.apply(args=[source.pk]).get()
+    assert again["status"] == RunStatus.NOT_MODIFIED
+    ImportSource.objects.filter(pk=source.pk).update(etag="")  # a source without validators: read in full
+    third = ImportRun.objects.get(pk=import_source.apply(args=[source.pk]).get()["run"])
+    assert (third.created, third.updated, third.unchanged) == (0, 0, 1)
+    assert Decision.objects.filter(external_source="tracker").count() == 1
+
+
+def test_a_server_error_is_retried_then_given_up_with_the_reason(source):
+    source.server.fail = True
+    import_source.apply(args=[source.pk])
+    runs = ImportRun.objects.filter(source=source)
+    assert runs.count() == MAX_TRIES
+    assert all(run.status == RunStatus.FAILED and "503" in run.error for run in runs)
+    assert not Decision.objects.exists()
+
+
+def test_backoff_grows_and_is_jittered_within_its_cap():
+    delays = [retry_delay(retries) for retries in range(8)]
+    assert all(0 <= delay <= 15 * 60 for delay in delays)
+    assert max(retry_delay(0) for _ in range(50)) <= 30
+
+
+def test_import_file_prints_one_json_object_and_exits_zero_with_rejected_rows(db, make_authority, capsys):
+    make_authority("cnpd", "CNPD", "LU")
+    call_command("import_file", "--kind", "et", "tests/importers/files/et_page.html", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary) >= {"created", "updated", "unchanged", "failed", "problems", "candidates"}
+    assert summary["created"] >= 1 and summary["failed"] >= 1
+    assert all({"row", "reason"} <= set(problem) for problem in summary["problems"])
+
+
+def test_import_file_fails_only_when_the_file_cannot_be_read(db):
+    with pytest.raises(CommandError, match="could not be read"):
+        call_command("import_file", "--kind", "rss", "tests/importers/files/press_html_page.html")

@@ -1,0 +1,70 @@
+"""Running imports: rows stored in savepoints, problems kept with their reasons, a lock per source."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from fines.importers import AdapterResult, CandidateRecord
+from fines.importing import SourceBusy, result_apply, run_begin, run_finish
+from fines.interchange import RowProblem, decision_record
+from fines.models import Candidate, Decision, ImportRun, ImportSource
+from fines.vocabularies import ImportFormat, RunStatus
+
+
+@pytest.fixture
+def source(db, make_authority):
+    make_authority("cnil", "CNIL", "FR")
+    return ImportSource.objects.create(
+        name="tracker", title="Tracker", format=ImportFormat.INTERCHANGE_JSON, url="http://127.0.0.1:1/x.json"
+    )
+
+
+def _record(external_id: str, amount: str = "50000000", authority: str = "cnil"):
+    return decision_record({
+        "external_source": "tracker", "external_id": external_id, "authority": authority, "country": "FR",
+        "organisation": "Google LLC", "decision_date": "2019-01-21", "amount": amount, "currency": "EUR",
+    })
+
+
+def _result() -> AdapterResult:
+    return AdapterResult(
+        records=[(1, _record("ET-1")), (2, _record("ET-2", "100000")), (3, _record("ET-3", authority="nobody"))],
+        problems=[RowProblem(4, "ET-4", ["amount '-5' is not a plain non-negative decimal"])],
+        candidates=[CandidateRecord(external_id="item-1", url="https://example.org/1", title="Boete",
+                                    amount=Decimal(290_000_000), currency="EUR")],
+    )
+
+
+def test_applying_twice_creates_once_and_keeps_every_problem(source):
+    first = result_apply(result=_result(), source=source)
+    assert (first.created, first.failed, first.candidates) == (2, 2, 1)
+    assert [(row, reason.split(" ")[0]) for row, _, reason in first.problems] == [(4, "amount"), (3, "authority")]
+    second = result_apply(result=_result(), source=source)
+    assert (second.created, second.updated, second.unchanged, second.candidates) == (0, 0, 2, 0)
+    assert Decision.objects.filter(external_source="tracker").count() == 2
+    assert Candidate.objects.count() == 1
+
+
+def test_two_fines_of_one_day_against_one_company_stay_two(source):
+    result_apply(result=AdapterResult(records=[(1, _record("A")), (2, _record("B"))]), source=source)
+    assert Decision.objects.filter(organisation__name="Google LLC", decision_date="2019-01-21").count() == 2
+
+
+def test_a_run_records_its_counts_and_problems_and_releases_the_lock(source):
+    run = run_begin(source=source)
+    with pytest.raises(SourceBusy):
+        run_begin(source=source)
+    run = run_finish(run=run, outcome=result_apply(result=_result(), source=source, run=run), status=RunStatus.SUCCEEDED)
+    assert (run.seen, run.created, run.failed, run.candidates) == (5, 2, 2, 1)
+    assert run.problems.count() == 2 and run.finished_at is not None
+    assert run_begin(source=source).status == RunStatus.RUNNING
+
+
+def test_a_run_left_by_a_dead_worker_does_not_block_the_source_for_ever(source):
+    stale = run_begin(source=source)
+    ImportRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - datetime.timedelta(hours=2))
+    fresh = run_begin(source=source)
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED and "abandoned" in stale.error
+    assert fresh.status == RunStatus.RUNNING
