@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from .currency import ConversionError, ecb_rate
-from .models import REFERENCE_PREFIX, AppealEvent, Decision, Organisation
+from .models import REFERENCE_PREFIX, AppealEvent, Decision, Organisation, reference_number
 from .vocabularies import LegalBasis, Status
 
 MINIMUM = 2
@@ -18,7 +17,6 @@ MAXIMUM = 6
 # Art. 83(5) GDPR: up to EUR 20 million or 4 % of the worldwide annual turnover, whichever is higher.
 FIXED_MAXIMUM_EUR = Decimal(20_000_000)
 TURNOVER_SHARE = Decimal("0.04")
-_REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}?([1-9][0-9]{{0,9}})$", re.IGNORECASE)
 
 
 class SelectionError(ValueError):
@@ -30,12 +28,11 @@ def selection_parse(values: list[str]) -> list[int]:
     numbers: list[int] = []
     for value in values:
         for token in filter(None, (part.strip() for part in value.split(","))):
-            match = _REFERENCE.match(token)
-            if not match:
+            number = reference_number(token)
+            if number is None:
                 raise SelectionError(
                     _("“%(token)s” is not a finetracker reference such as FT-1.") % {"token": token[:40]}
                 )
-            number = int(match[1])
             if number not in numbers:
                 numbers.append(number)
     if len(numbers) > MAXIMUM:

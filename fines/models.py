@@ -1,6 +1,7 @@
 """The register: authorities, organisations, their decisions and what became of them on appeal."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator, RegexValidator
@@ -27,10 +28,17 @@ from .vocabularies import (
 )
 
 REFERENCE_PREFIX = "FT-"
+_REFERENCE_AS_WRITTEN = re.compile(r"^(?:FT-?)?([1-9][0-9]{0,9})$", re.IGNORECASE)
 MONEY = {"max_digits": 16, "decimal_places": 2}
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", _("Use an ISO 3166-1 alpha-2 country code, e.g. FR."))
 CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("Use an ISO 4217 currency code, e.g. EUR."))
 NOT_NEGATIVE = MinValueValidator(Decimal(0), _("An amount cannot be negative."))
+
+
+def reference_number(text: str) -> int | None:
+    """The n of a finetracker reference as readers write it (FT-12, ft12, 12); None when it is not one."""
+    match = _REFERENCE_AS_WRITTEN.match(text.strip())
+    return int(match[1]) if match else None
 
 
 class AuthorityQuerySet(models.QuerySet):

@@ -27,7 +27,7 @@ from .compare import (
     selection_text,
 )
 from .filters import DEFAULT_SORT, NON_FILTER_PARAMETERS, SORT_LABELS, decision_filter
-from .models import Authority, Decision, DecisionQuerySet, Organisation
+from .models import Authority, Decision, DecisionQuerySet, Organisation, reference_number
 from .stats import Group, StatsFilter, decision_statistics, export_query, record_holder
 from .templatetags.fines import money_short
 from .vocabularies import LegalBasis, Status
@@ -227,10 +227,10 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def decision_by_reference(request: HttpRequest, reference: str) -> HttpResponse:
     """/fines/ft-12/ and other spellings lead to the canonical /fines/FT-12/."""
-    digits = reference.upper().removeprefix("FT-").removeprefix("FT")
-    if not (digits.isascii() and digits.isdigit()):
+    number = reference_number(reference)
+    if number is None:
         raise Http404(_("“%(reference)s” is not a finetracker reference.") % {"reference": reference})
-    return redirect("fines:decision_detail", number=int(digits), permanent=True)
+    return redirect("fines:decision_detail", number=number, permanent=True)
 
 
 @never_cache

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import DataError, IntegrityError, transaction
 
-from fines.models import AppealEvent, Decision
+from fines.models import AppealEvent, Decision, reference_number
 from fines.vocabularies import AppealOutcome
 
 
@@ -74,3 +74,12 @@ def test_reference_reads_ft_and_number(make_decision):
     decision = make_decision()
     assert decision.reference == f"FT-{decision.number}"
     assert decision.get_absolute_url() == f"/fines/FT-{decision.number}/"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("FT-12", 12), ("ft12", 12), (" 12 ", 12), ("FT-0", None), ("FT-²", None), ("FT-12a", None), ("", None),
+     ("FT-99999999999", None)],
+)
+def test_a_reference_is_read_as_readers_write_it(text, number):
+    assert reference_number(text) == number

@@ -19,7 +19,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from fines.filters import DecisionFilter, decision_filter
-from fines.models import Authority, Decision, DecisionQuerySet, Organisation
+from fines.models import Authority, Decision, DecisionQuerySet, Organisation, reference_number
 from fines.stats import StatsFilter, decision_statistics, statistics_data
 
 from . import schema  # noqa: F401 - registers the OpenAPI description of the filters
@@ -257,11 +257,11 @@ class Statistics(generics.GenericAPIView):
 @require_safe
 def decision_by_reference(request: HttpRequest, reference: str) -> HttpResponse:
     """/api/decisions/ft-12/ and other spellings lead to /api/decisions/FT-12/, as on the public site."""
-    digits = reference.upper().removeprefix("FT-").removeprefix("FT")
-    if not (digits.isascii() and digits.isdigit()):
+    number = reference_number(reference)
+    if number is None:
         message = _("“%(reference)s” is not a finetracker reference.") % {"reference": reference}
         return JsonResponse({"detail": message}, status=404)
-    return redirect("api:decision_detail", number=int(digits), permanent=True)
+    return redirect("api:decision_detail", number=number, permanent=True)
 
 
 def not_found(request: HttpRequest) -> JsonResponse:
