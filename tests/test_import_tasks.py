@@ -97,3 +97,14 @@ def test_import_file_prints_one_json_object_and_exits_zero_with_rejected_rows(db
 def test_import_file_fails_only_when_the_file_cannot_be_read(db):
     with pytest.raises(CommandError, match="could not be read"):
         call_command("import_file", "--kind", "rss", "tests/importers/files/press_html_page.html")
+
+
+def test_import_source_runs_a_configured_source_now(source, capsys):
+    call_command("import_source", "tracker")
+    out = capsys.readouterr().out
+    assert "tracker: succeeded; 2 seen, 1 created, 0 updated, 0 unchanged, 1 failed, 0 candidates." in out
+    assert "row 2 (ETid-2)" in out
+    call_command("import_source", "tracker")
+    assert "tracker: not modified since the last run" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no import source named 'nothing'"):
+        call_command("import_source", "nothing")
