@@ -153,10 +153,8 @@ def result_apply(
         if run is not None and done % PROGRESS_EVERY == 0:
             ImportRun.objects.filter(pk=run.pk).update(done=done)
     for candidate in result.candidates:
-        if source is not None and _candidate_store(source=source, candidate=candidate) == Change.CREATED:
-            outcome.candidates += 1
-            outcome.new_candidates.append(candidate)
-        elif source is None:
+        # Without a source (a file read by hand) candidates are reported, not queued for editors.
+        if source is None or _candidate_store(source=source, candidate=candidate) == Change.CREATED:
             outcome.candidates += 1
             outcome.new_candidates.append(candidate)
     return outcome
