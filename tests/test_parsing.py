@@ -1,6 +1,7 @@
 import pytest
 
 from fines.articles import ArticleReferenceError, article_normalise, articles_parse
+from fines.countries import country_code
 from fines.names import name_key
 
 
@@ -40,3 +41,12 @@ def test_a_law_other_than_the_gdpr_is_not_read_as_points_of_an_article():
     with pytest.raises(ArticleReferenceError):
         article_normalise("Art. 17 BDSG")
     assert article_normalise("Art. 5 (1) c) GDPR") == "5(1)(c)"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("FR", "FR"), ("France", "FR"), ("the Netherlands", "NL"), ("UK", "GB"), ("Czech Republic", "CZ"),
+     ("Bosnia & Herzegovina", "BA"), ("Österreich", ""), ("EDPB", "")],
+)
+def test_a_country_is_found_by_its_code_or_english_name(text, code):
+    assert country_code(text) == code

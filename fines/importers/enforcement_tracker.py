@@ -26,12 +26,11 @@ import datetime
 import html
 import re
 from decimal import Decimal
-from functools import cache
 from html.parser import HTMLParser
 from typing import Any
 
+from .. import countries
 from ..articles import ArticleReferenceError, article_normalise
-from ..countries import country_codes, country_name
 from ..interchange import DecisionRecord, RecordError, RowProblem, decision_record
 from ..vocabularies import Sector, ViolationType
 from . import AdapterResult, UnreadableSource
@@ -72,7 +71,6 @@ VIOLATIONS: dict[str, str] = {
 # Codes the tracker writes the EU's way rather than ISO 3166-1's.
 COUNTRY_CODES = {"UK": "GB", "EL": "GR"}
 # Country names the tracker uses that CLDR spells otherwise.
-COUNTRY_NAMES = {"czech republic": "CZ", "the netherlands": "NL", "uk": "GB", "great britain": "GB", "macedonia": "MK"}
 
 # A case read so far: its row number, its interchange row, and this adapter's problems by field.
 _Case = tuple[int, dict[str, Any], dict[str, str]]
@@ -145,18 +143,6 @@ def _label_key(text: str) -> str:
 
 def _mapped(text: str, table: dict[str, str]) -> str:
     return table.get(_label_key(text), "")
-
-
-@cache
-def _codes_by_name() -> dict[str, str]:
-    names = {_label_key(country_name(code, "en").replace("&", " and ")): code for code in country_codes()}
-    return {**names, **COUNTRY_NAMES}
-
-
-def _country_by_name(name: str) -> str:
-    key = _label_key(name.replace("&", " and "))
-    codes = _codes_by_name()
-    return codes.get(key) or codes.get(key.removeprefix("the "), "")
 
 
 def _external_id(value: Any) -> str:
@@ -251,7 +237,7 @@ def _interchange_row(
     code = country_code.strip().upper()
     code = COUNTRY_CODES.get(code, code)
     if not code and country.strip():
-        code = _country_by_name(country)
+        code = countries.country_code(html.unescape(country))
         if not code:
             own["country"] = f"the country {country.strip()!r} is not a country name this adapter knows"
 

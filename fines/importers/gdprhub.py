@@ -25,7 +25,7 @@ from babel import Locale
 from mwparserfromhell.nodes import Template
 
 from ..articles import ArticleReferenceError, article_normalise
-from ..countries import country_codes, country_name
+from ..countries import country_code
 from ..currency import known_currencies
 from ..interchange import RecordError, RowProblem, decision_record
 from ..names import name_key
@@ -52,10 +52,6 @@ COMPLAINANT_NAMES = frozenset(
 # "0" is how some pages say no fine was imposed; a register of fines has nothing to hold for it.
 _NO_FINE = frozenset({"", "none", "no", "no fine", "n/a", "na", "nil", "-", "–", "—", "0"})
 
-_JURISDICTION_ALIASES = {
-    "uk": "GB", "great britain": "GB", "england": "GB", "czech republic": "CZ",
-    "the netherlands": "NL", "holland": "NL", "slovak republic": "SK",
-}
 # Euro adoption dates: a decision before its country's date was taken in the national currency.
 _EURO_SINCE = {
     code: datetime.date(year, 1, 1)
@@ -305,7 +301,7 @@ def _page_row(page: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]] | N
 
     country = ""
     if jurisdiction := fields.get("Jurisdiction", ""):
-        country = _country_code(jurisdiction)
+        country = country_code(jurisdiction)
         if not country:
             flagged["country"] = f"Jurisdiction {jurisdiction!r} is not a country this register knows"
 
@@ -442,20 +438,6 @@ def _earliest_date(text: str) -> datetime.date | None:
         return datetime.date.fromisoformat(text) if len(text) == 10 else datetime.date(int(text), 1, 1)
     except ValueError:
         return None
-
-
-@cache
-def _country_names() -> dict[str, str]:
-    names = {name_key(country_name(code, "en")): code for code in country_codes()}
-    names.update(_JURISDICTION_ALIASES)
-    return names
-
-
-def _country_code(jurisdiction: str) -> str:
-    if jurisdiction.upper() in country_codes():
-        return jurisdiction.upper()
-    key = name_key(jurisdiction)
-    return _country_names().get(key, "")
 
 
 @cache
