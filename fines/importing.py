@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .importers import AdapterResult, CandidateRecord, UnreadableSource
@@ -25,6 +26,7 @@ STALE_AFTER = datetime.timedelta(hours=1)
 PROGRESS_EVERY = 100
 
 Adapter = Callable[[bytes, ImportSource | None], AdapterResult]
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
 
 
 def _interchange_csv(data: bytes, source: ImportSource | None) -> AdapterResult:
@@ -121,23 +123,38 @@ class Outcome:
         return self.created + self.updated + self.unchanged + self.failed + self.candidates
 
 
-def run_begin(*, source: ImportSource) -> ImportRun:
-    """Take the source's lock: a new running ImportRun, unless a live one exists (SourceBusy)."""
-    stale = timezone.now() - STALE_AFTER
-    ImportRun.objects.filter(source=source, status=RunStatus.RUNNING, started_at__lt=stale).update(
+def run_begin(*, source: ImportSource, task_id: str = "") -> ImportRun:
+    """Take the source's lock: a new running ImportRun, unless a live one exists (SourceBusy).
+
+    A running run is abandoned (and its lock released) when it is older than STALE_AFTER, or when it was
+    started by this same task: a task delivered again after its worker died mid-run (acks_late) takes
+    over at once instead of waiting for the stale limit.
+    """
+    abandoned = Q(started_at__lt=timezone.now() - STALE_AFTER)
+    if task_id:
+        abandoned |= Q(task_id=task_id)
+    ImportRun.objects.filter(abandoned, source=source, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, finished_at=timezone.now(), error="abandoned: the worker stopped during the run"
     )
     try:
         with transaction.atomic():
-            return ImportRun.objects.create(source=source)
+            return ImportRun.objects.create(source=source, task_id=task_id)
     except IntegrityError:
         raise SourceBusy(f"{source.name} is already being imported") from None
 
 
 def result_apply(
-    *, result: AdapterResult, source: ImportSource | None, run: ImportRun | None = None
+    *, result: AdapterResult, source: ImportSource | None, run: ImportRun | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
-    """Store an adapter's records and candidates; every refused row becomes a problem with its reason."""
+    """Store an adapter's records and candidates; every refused row becomes a problem with its reason.
+
+    The run (if any) shows its progress every PROGRESS_EVERY rows; `progress(done, total)` is called
+    after every row (the command line's progress bar).
+    """
+    total = len(result.records)
+    if run is not None:
+        ImportRun.objects.filter(pk=run.pk).update(total=total)
     outcome = Outcome(skipped=result.skipped)
     outcome.problems.extend((problem.row, problem.label, "; ".join(problem.problems)) for problem in result.problems)
     outcome.failed += len(result.problems)
@@ -152,6 +169,8 @@ def result_apply(
             setattr(outcome, change.value, getattr(outcome, change.value) + 1)
         if run is not None and done % PROGRESS_EVERY == 0:
             ImportRun.objects.filter(pk=run.pk).update(done=done)
+        if progress is not None:
+            progress(done, total)
     for candidate in result.candidates:
         # Without a source (a file read by hand) candidates are reported, not queued for editors.
         if source is None or _candidate_store(source=source, candidate=candidate) == Change.CREATED:
@@ -192,7 +211,9 @@ def run_finish(*, run: ImportRun, outcome: Outcome | None = None, status: str, e
     return run
 
 
-def source_read(*, source: ImportSource, data: bytes, run: ImportRun) -> ImportRun:
+def source_read(
+    *, source: ImportSource, data: bytes, run: ImportRun, progress: Progress | None = None
+) -> ImportRun:
     """Apply one fetched body of a source to the register and close its run."""
     adapter = ADAPTERS.get(source.format)
     if adapter is None:
@@ -201,5 +222,5 @@ def source_read(*, source: ImportSource, data: bytes, run: ImportRun) -> ImportR
         result = adapter(data, source)
     except UnreadableSource as error:
         return run_finish(run=run, status=RunStatus.FAILED, error=str(error))
-    outcome = result_apply(result=result, source=source, run=run)
+    outcome = result_apply(result=result, source=source, run=run, progress=progress)
     return run_finish(run=run, outcome=outcome, status=RunStatus.SUCCEEDED)

@@ -61,6 +61,10 @@ class Authority(models.Model):
     country = models.CharField(_("country"), max_length=2, validators=[COUNTRY_CODE])
     kind = models.CharField(_("kind"), max_length=20, choices=AuthorityKind, default=AuthorityKind.NATIONAL)
     website = models.URLField(_("website"), blank=True)
+    needs_review = models.BooleanField(
+        _("new from an import"), default=False,
+        help_text=_("Created by an import from the name a source gave: check the name, kind and website, then untick."),
+    )
 
     objects = AuthorityQuerySet.as_manager()
 
@@ -125,6 +129,10 @@ class Organisation(models.Model):
     )
     turnover_year = models.PositiveSmallIntegerField(_("financial year of the turnover"), null=True, blank=True)
     turnover_source = models.URLField(_("source of the turnover"), max_length=500, blank=True)
+    needs_review = models.BooleanField(
+        _("new from an import"), default=False,
+        help_text=_("Created by an import from the name a source gave: check the name, group and country, then untick."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -146,6 +154,24 @@ class Organisation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("fines:organisation_detail", args=[self.slug])
+
+
+class AuthorityAlias(models.Model):
+    """Another name or acronym under which sources know an authority (matched within its country)."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("authority alias")
+        verbose_name_plural = _("authority aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "name"], name="authority_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class OrganisationAlias(models.Model):
@@ -424,6 +450,65 @@ class AppealEvent(models.Model):
         return f"{self.body}: {self.get_outcome_display()}"
 
 
+class Provenance(models.Model):
+    """One source's record of a decision: its id there and what it last said, field by field.
+
+    A decision seen in two sources has two provenances. What a source last said is the common base of
+    a three-way merge: a later import applies what the source changed, keeps what an editor changed,
+    and records a Disagreement where both changed one field differently.
+    """
+
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="provenances"
+    )
+    source = models.CharField(_("source"), max_length=40, help_text=_("e.g. enforcement-tracker, gdprhub"))
+    external_id = models.CharField(_("external id"), max_length=200)
+    values = models.JSONField(_("what the source last said"), default=dict, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), db_default=Now(), editable=False)
+    changed_at = models.DateTimeField(_("last changed at the source"), db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("provenance")
+        verbose_name_plural = _("provenances")
+        ordering = ["decision", "first_seen", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="provenance_unique_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.external_id}"
+
+
+class Disagreement(models.Model):
+    """A field where a source says one thing and the register (an editor) another; an editor decides."""
+
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="disagreements"
+    )
+    provenance = models.ForeignKey(
+        Provenance, verbose_name=_("source"), on_delete=models.CASCADE, related_name="disagreements"
+    )
+    field = models.CharField(_("field"), max_length=40)
+    register_value = models.TextField(_("in the register"), blank=True)
+    source_value = models.TextField(_("the source says"), blank=True)
+    found_at = models.DateTimeField(_("found"), db_default=Now(), editable=False)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("disagreement")
+        verbose_name_plural = _("disagreements")
+        ordering = ["resolved_at", "-found_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provenance", "field"], condition=Q(resolved_at__isnull=True),
+                name="disagreement_one_open_per_field",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision.reference} {self.field}"
+
+
 class ImportSource(models.Model):
     """A public source that the workers read by themselves, on a schedule, with the adapter its format needs."""
 
@@ -470,6 +555,8 @@ class ImportRun(models.Model):
     failed = models.PositiveIntegerField(_("failed"), default=0)
     candidates = models.PositiveIntegerField(_("candidates"), default=0)
     done = models.PositiveIntegerField(_("rows done"), default=0, help_text=_("Progress while running."))
+    total = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
+    task_id = models.CharField(_("task"), max_length=255, blank=True, help_text=_("The Celery task that ran it."))
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
