@@ -161,7 +161,7 @@ def result_apply(
     for done, (row, record) in enumerate(result.records, 1):
         try:
             with transaction.atomic():
-                _, change = decision_upsert(record=record)
+                _, change = decision_upsert(record=record, from_source=True)
         except RecordError as error:
             outcome.failed += 1
             outcome.problems.append((row, record.external_id or record.organisation, "; ".join(error.problems)))

@@ -13,15 +13,23 @@ LEGAL_FORMS = frozenset(
 _LEGAL_FORM_PHRASES = re.compile(r"\b(s a r l|s r l|s p a|b v|n v|s a|sp z o o|s r o|a s)\b")
 
 
+def text_key(name: str) -> str:
+    """A key equal for spellings of one name: insensitive to case, accents, punctuation and spacing.
+
+    "Commission Nationale de l'Informatique et des Libertés" gives "commission nationale de l informatique
+    et des libertes".
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
 def name_key(name: str) -> str:
     """A key equal for spellings of one organisation: insensitive to case, accents and legal form.
 
     "Amazon Europe Core S.à r.l." and "amazon europe core SARL" both give "amazon europe core".
     """
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("&", " and ")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = _LEGAL_FORM_PHRASES.sub(" ", text)
+    text = _LEGAL_FORM_PHRASES.sub(" ", text_key(name))
     words = [word for word in text.split() if word not in LEGAL_FORMS]
     return " ".join(words) or " ".join(text.split())

@@ -10,8 +10,10 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .articles import article_number
@@ -31,13 +33,15 @@ from .models import (
     ArticleCitation,
     Authority,
     Decision,
+    Disagreement,
     Organisation,
     OrganisationAlias,
+    Provenance,
     ReferenceCounter,
     Source,
 )
-from .names import name_key
-from .vocabularies import APPEAL_STATUSES, RULING_OUTCOMES, SourceKind, Status
+from .names import name_key, text_key
+from .vocabularies import APPEAL_STATUSES, RULING_OUTCOMES, DatePrecision, LegalBasis, SourceKind, Status
 
 
 class Change(enum.StrEnum):
@@ -184,16 +188,50 @@ _ACRONYM = re.compile(r"\(([^()]{2,20})\)\s*$")
 
 
 def authority_find(*, name: str, country: str) -> Authority | None:
-    """An authority by slug, short name or full name (short names repeat across countries: Datatilsynet)."""
+    """An authority by slug, or within the country by short name, full name or alias.
+
+    Names are compared insensitive to case, accents and punctuation. Sources often write "National
+    Commission for Data Protection (CNPD)": a full-name match is tried before the acronym's. Short names
+    repeat across countries (Datatilsynet), so only the slug is looked up outside the country.
+    """
     by_slug = Authority.objects.filter(slug=name).first()
     if by_slug:
         return by_slug
-    in_country = Authority.objects.filter(country=country)
-    found = in_country.filter(short_name__iexact=name).first() or in_country.filter(name__iexact=name).first()
-    # Sources often write "National Commission for Data Protection (CNPD)": try the acronym.
-    if found is None and (acronym := _ACRONYM.search(name)):
-        found = in_country.filter(short_name__iexact=acronym[1]).first()
-    return found
+    in_country = list(Authority.objects.filter(country=country).prefetch_related("aliases"))
+    keys = {
+        authority: {text_key(authority.short_name), text_key(authority.name)}
+        | {alias.name_key for alias in authority.aliases.all()}
+        for authority in in_country
+    }
+    acronym = _ACRONYM.search(name)
+    tries = [text_key(name)]
+    if acronym:
+        tries += [text_key(name[: acronym.start()]), text_key(acronym[1])]
+    for wanted in filter(None, tries):
+        for authority in in_country:
+            if wanted in keys[authority]:
+                return authority
+    return None
+
+
+def authority_from_source(*, name: str, country: str) -> Authority:
+    """An authority the register does not know yet, created from the name and country a source gives.
+
+    It is flagged for review, so that an editor checks its name, kind and website.
+    """
+    acronym = _ACRONYM.search(name)
+    short_name = acronym[1].strip() if acronym else name
+    authority = Authority(
+        name=name[:200], short_name=short_name[:40], country=country, needs_review=True,
+        slug=_unique_slug(Authority, f"{short_name[:50]} {country}"),
+    )
+    try:
+        authority.full_clean()
+    except ValidationError as error:
+        raise RecordError([f"authority {name!r} ({country}) is not in the register and cannot be created: "
+                           + "; ".join(error.messages)]) from None
+    authority.save()
+    return authority
 
 
 def organisation_find(name: str) -> Organisation | None:
@@ -207,9 +245,12 @@ def organisation_find(name: str) -> Organisation | None:
 
 def organisation_upsert(
     *, name: str, country: str = "", sector: str = "", parent: Organisation | None = None,
-    aliases: Iterable[str] = (), turnover: TurnoverRecord | None = None,
+    aliases: Iterable[str] = (), turnover: TurnoverRecord | None = None, needs_review: bool = False,
 ) -> tuple[Organisation, Change]:
-    """Create or update an organisation known by exactly this name; add any aliases it lacks."""
+    """Create or update an organisation known by exactly this name; add any aliases it lacks.
+
+    `needs_review` flags a new one for an editor (an import created it from a source's spelling).
+    """
     values = {"country": country, "sector": sector, "parent": parent, "name_key": name_key(name)}
     values |= {
         "turnover": turnover.amount if turnover else None,
@@ -220,7 +261,9 @@ def organisation_upsert(
     organisation = Organisation.objects.filter(name=name).first()
     change = Change.UNCHANGED
     if organisation is None:
-        organisation = Organisation(name=name, slug=_unique_slug(Organisation, name), **values)
+        organisation = Organisation(
+            name=name, slug=_unique_slug(Organisation, name), needs_review=needs_review, **values
+        )
         change = Change.CREATED
     elif _assign(organisation, values):
         change = Change.UPDATED
@@ -235,7 +278,11 @@ def organisation_upsert(
     return organisation, change
 
 
-def _organisation_for_record(record: DecisionRecord) -> Organisation:
+def _organisation_for_record(record: DecisionRecord, *, from_source: bool = False) -> Organisation:
+    """The organisation a record names (by name, spelling or alias), created with its group if unknown.
+
+    One created for a record from an outside source is flagged for an editor's review.
+    """
     organisation = organisation_find(record.organisation)
     if organisation is not None:
         return organisation
@@ -243,21 +290,53 @@ def _organisation_for_record(record: DecisionRecord) -> Organisation:
     if record.group and name_key(record.group) != name_key(record.organisation):
         parent = organisation_find(record.group)
         if parent is None:
-            parent, _ = organisation_upsert(name=record.group, sector=record.sector)
+            parent, _ = organisation_upsert(name=record.group, sector=record.sector, needs_review=from_source)
     organisation, _ = organisation_upsert(
-        name=record.organisation, country=record.country, sector=record.sector, parent=parent
+        name=record.organisation, country=record.country, sector=record.sector, parent=parent,
+        needs_review=from_source,
     )
     return organisation
 
 
-def _decision_for_record(record: DecisionRecord) -> Decision | None:
-    if record.number:
-        return Decision.objects.filter(number=record.number).first()
-    if record.external_id:
-        return Decision.objects.filter(
-            external_source=record.external_source, external_id=record.external_id
-        ).first()
-    return None
+def _authority_for_record(record: DecisionRecord, *, from_source: bool) -> Authority:
+    authority = authority_find(name=record.authority, country=record.country)
+    if authority is None:
+        if not from_source:
+            raise RecordError([f"authority {record.authority!r} ({record.country}) is not in the register"])
+        authority = authority_from_source(name=record.authority, country=record.country)
+    if authority.country != record.country:
+        raise RecordError([f"authority {record.authority!r} is in {authority.country}, not {record.country}"])
+    return authority
+
+
+def _dates_compatible(decision: Decision, record: DecisionRecord) -> bool:
+    """Whether two dates can be the same day, each known only to its precision (an unknown date can be any)."""
+    if decision.decision_date is None or record.decision_date is None:
+        return True
+    coarser = {DatePrecision.YEAR: 1, DatePrecision.MONTH: 2, DatePrecision.DAY: 3}
+    depth = min(coarser[decision.date_precision], coarser[record.date_precision])
+    parts = lambda day: (day.year, day.month, day.day)[:depth]  # noqa: E731
+    return parts(decision.decision_date) == parts(record.decision_date)
+
+
+def decision_twin(
+    *, record: DecisionRecord, authority: Authority, organisation: Organisation, other_than_source: str = ""
+) -> Decision | None:
+    """The decision a record describes when the record carries no reference or id of its own.
+
+    The same authority, the same organisation or one of its group, the same amount in the same currency,
+    and a date that can be the same. Two fines of one day against one company with different amounts
+    stay two; and a source never describes one decision twice, so decisions it already has are skipped.
+    """
+    family = {organisation.pk}
+    group = organisation.parent_id or organisation.pk
+    family |= set(Organisation.objects.filter(Q(pk=group) | Q(parent_id=group)).values_list("pk", flat=True))
+    twins = Decision.objects.filter(
+        authority=authority, organisation__in=family, amount=record.amount, currency=record.currency
+    ).order_by("number")
+    if other_than_source:
+        twins = twins.exclude(provenances__source=other_than_source)
+    return next((twin for twin in twins if _dates_compatible(twin, record)), None)
 
 
 def _converted(decision: Decision) -> tuple:
@@ -275,19 +354,38 @@ def _source_rows(sources: Iterable[Any]) -> list[tuple]:
     return [(s.url, s.title, s.language, s.kind) for s in sources]
 
 
-def decision_upsert(*, record: DecisionRecord) -> tuple[Decision, Change]:
+def decision_upsert(*, record: DecisionRecord, from_source: bool = False) -> tuple[Decision, Change]:
     """Create or update the decision a record describes; a second call with the same record changes nothing.
 
-    The decision is found by its reference, else by its provenance (external source and id). Raises
-    RecordError when the record cannot be stored (unknown authority, inconsistent appeals, no EUR rate).
+    A record with a reference (FT-<n>), or with neither reference nor external id, is the register's own
+    data (an editor's file, the bundled register): it is written as given, over what is stored; without a
+    reference the decision is found by its twin (see decision_twin). A record from a source, with an
+    external id and no reference, is merged instead (see _decision_merge): it never overwrites an
+    editor's correction. `from_source` says the record comes from an outside source: an unknown
+    authority is then created, and new authorities and organisations are flagged for review.
+    Raises RecordError when the record cannot be stored (unknown authority, inconsistent appeals, no rate).
     """
-    authority = authority_find(name=record.authority, country=record.country)
-    if authority is None:
-        raise RecordError([f"authority {record.authority!r} ({record.country}) is not in the register"])
-    if authority.country != record.country:
-        raise RecordError([f"authority {record.authority!r} is in {authority.country}, not {record.country}"])
+    authority = _authority_for_record(record, from_source=from_source)
+    if record.external_id and not record.number:
+        return _decision_merge(record=record, authority=authority, from_source=from_source)
+    decision = None
+    if record.number:
+        decision = Decision.objects.filter(number=record.number).first()
+    elif organisation := organisation_find(record.organisation):
+        decision = decision_twin(record=record, authority=authority, organisation=organisation)
+    with transaction.atomic():
+        decision, change = _decision_write(
+            record=record, authority=authority, decision=decision, from_source=from_source
+        )
+        if record.external_id:
+            _provenance_ensure(decision=decision, record=record)
+    return decision, change
 
-    decision = _decision_for_record(record)
+
+def _decision_write(
+    *, record: DecisionRecord, authority: Authority, decision: Decision | None, from_source: bool
+) -> tuple[Decision, Change]:
+    """Write every field of the record over the decision (a new one when None)."""
     stored_appeals = list(decision.appeals.all()) if decision else []
     given_appeals = None if record.appeals is None else appeals_in_order(record.appeals)
     appeals = given_appeals if given_appeals is not None else stored_appeals
@@ -299,58 +397,297 @@ def decision_upsert(*, record: DecisionRecord) -> tuple[Decision, Change]:
         raise RecordError(problems)
     status, current = standing_after_appeals(amount=record.amount, status=entered_status, appeals=appeals)
 
-    with transaction.atomic():
-        organisation = _organisation_for_record(record)
-        values = {
-            "authority": authority,
-            "organisation": organisation,
-            "decision_date": record.decision_date,
-            "date_precision": record.date_precision,
-            "announced_date": record.announced_date,
-            "amount": record.amount,
-            "currency": record.currency,
-            "current_amount": current,
-            "status": status,
-            "legal_basis": record.legal_basis,
-            "violation_type": record.violation_type,
-            "sector": record.sector or organisation.sector,
-            "case_number": record.case_number,
-            "summary": record.summary,
-            "external_source": record.external_source,
-            "external_id": record.external_id,
-        }
-        if decision is None:
-            change = Change.CREATED
-            decision = Decision(**values)
-            if record.number:
-                decision.number = record.number
-                _reference_counter_raise(record.number)
-            else:
-                decision.number = decision_next_number()
+    organisation = _organisation_for_record(record, from_source=from_source)
+    values = {
+        "authority": authority,
+        "organisation": organisation,
+        "decision_date": record.decision_date,
+        "date_precision": record.date_precision,
+        "announced_date": record.announced_date,
+        "amount": record.amount,
+        "currency": record.currency,
+        "current_amount": current,
+        "status": status,
+        "legal_basis": record.legal_basis,
+        "violation_type": record.violation_type,
+        "sector": record.sector or organisation.sector,
+        "case_number": record.case_number,
+        "summary": record.summary,
+    }
+    if record.external_id or decision is None:
+        values |= {"external_source": record.external_source, "external_id": record.external_id}
+    if record.external_id:
+        other = Decision.objects.filter(external_source=record.external_source, external_id=record.external_id)
+        if decision is not None:
+            other = other.exclude(pk=decision.pk)
+        if twin := other.first():
+            raise RecordError([f"{record.external_source} {record.external_id} already describes {twin.reference}"])
+    if decision is None:
+        change = Change.CREATED
+        decision = Decision(**values)
+        if record.number:
+            decision.number = record.number
+            _reference_counter_raise(record.number)
         else:
-            change = Change.UPDATED if _assign(decision, values) else Change.UNCHANGED
-        converted_before = _converted(decision)
-        try:
-            decision_convert(decision=decision)
-        except ConversionError as error:
-            raise RecordError([f"no EUR conversion: {error}"]) from None
-        if change == Change.UNCHANGED and _converted(decision) != converted_before:
-            change = Change.UPDATED
-        if change != Change.UNCHANGED or decision.pk is None:
-            decision.full_clean(validate_unique=False, validate_constraints=False)
-            decision.save()
+            decision.number = decision_next_number()
+    else:
+        change = Change.UPDATED if _assign(decision, values) else Change.UNCHANGED
+    converted_before = _converted(decision)
+    try:
+        decision_convert(decision=decision)
+    except ConversionError as error:
+        raise RecordError([f"no EUR conversion: {error}"]) from None
+    if change == Change.UNCHANGED and _converted(decision) != converted_before:
+        change = Change.UPDATED
+    if change != Change.UNCHANGED or decision.pk is None:
+        decision.full_clean(validate_unique=False, validate_constraints=False)
+        decision.save()
 
-        if _sync_articles(decision, record.articles, created=change == Change.CREATED):
-            change = change if change == Change.CREATED else Change.UPDATED
-        if _sync_sources(decision, record.sources):
-            change = change if change == Change.CREATED else Change.UPDATED
-        if given_appeals is not None and _appeal_rows(given_appeals) != _appeal_rows(stored_appeals):
+    if _sync_articles(decision, record.articles, created=change == Change.CREATED):
+        change = change if change == Change.CREATED else Change.UPDATED
+    if _sync_sources(decision, record.sources):
+        change = change if change == Change.CREATED else Change.UPDATED
+    if given_appeals is not None and _appeal_rows(given_appeals) != _appeal_rows(stored_appeals):
+        decision.appeals.all().delete()
+        AppealEvent.objects.bulk_create(AppealEvent(decision=decision, **asdict(appeal)) for appeal in given_appeals)
+        change = change if change == Change.CREATED else Change.UPDATED
+    return decision, change
+
+
+# The fields a source can say something about, each compared on its own in the three-way merge. Values
+# are kept as JSON-friendly strings (appeals as a list of rows), the same way for a record and a decision.
+MERGED_FIELDS = (
+    "authority", "organisation", "decision_date", "announced_date", "amount", "currency", "status",
+    "legal_basis", "violation_type", "sector", "case_number", "summary", "articles", "appeals",
+)
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _appeal_values(appeals: Iterable[Any]) -> list[list[str]]:
+    return [
+        [a.date.isoformat() if a.date else "", a.date_precision, a.body, a.case_number, a.outcome,
+         _money(a.amount_after), a.source_url, a.note]
+        for a in appeals
+    ]
+
+
+def _record_values(record: DecisionRecord, *, authority: Authority, organisation: Organisation) -> dict[str, Any]:
+    """What a record says, field by field; a field the source leaves empty says nothing."""
+    values: dict[str, Any] = {
+        "authority": authority.slug,
+        "organisation": str(organisation.pk),
+        "amount": _money(record.amount),
+        "currency": record.currency,
+    }
+    if record.decision_date:
+        values["decision_date"] = f"{record.decision_date.isoformat()} {record.date_precision}"
+    optional = {
+        "announced_date": record.announced_date.isoformat() if record.announced_date else "",
+        "status": record.status,
+        "legal_basis": record.legal_basis if record.legal_basis != LegalBasis.GDPR else "",
+        "violation_type": record.violation_type,
+        "sector": record.sector,
+        "case_number": record.case_number,
+        "summary": record.summary,
+        "articles": "; ".join(sorted(record.articles)),
+    }
+    values |= {name: value for name, value in optional.items() if value}
+    if record.appeals:
+        values["appeals"] = _appeal_values(appeals_in_order(record.appeals))
+    return values
+
+
+def _decision_values(decision: Decision) -> dict[str, Any]:
+    """What the register says, in the same form as _record_values."""
+    return {
+        "authority": decision.authority.slug,
+        "organisation": str(decision.organisation_id),
+        "decision_date": (
+            f"{decision.decision_date.isoformat()} {decision.date_precision}" if decision.decision_date else ""
+        ),
+        "announced_date": decision.announced_date.isoformat() if decision.announced_date else "",
+        "amount": _money(decision.amount),
+        "currency": decision.currency,
+        "status": decision.status,
+        "legal_basis": decision.legal_basis,
+        "violation_type": decision.violation_type,
+        "sector": decision.sector,
+        "case_number": decision.case_number,
+        "summary": decision.summary,
+        "articles": "; ".join(sorted(decision.article_citations.values_list("provision", flat=True))),
+        "appeals": _appeal_values(decision.appeals.all()),
+    }
+
+
+def _decision_merge(*, record: DecisionRecord, authority: Authority, from_source: bool) -> tuple[Decision, Change]:
+    """Merge what a source says about a decision into the register, field by field (a three-way merge).
+
+    The base is what the same source said last time (its Provenance). A field the source did not change
+    is left alone; one only the source changed is applied; one an editor changed too, to something else,
+    is kept and recorded as a Disagreement for an editor. A decision first seen in another source is
+    linked (a second provenance) rather than created again: it fills what the register leaves blank, and
+    where it says otherwise, that is a disagreement too. Sources (URLs) are only ever added.
+    """
+    provenance = (
+        Provenance.objects.select_related("decision__authority")
+        .filter(source=record.external_source, external_id=record.external_id)
+        .first()
+    )
+    with transaction.atomic():
+        organisation = _organisation_for_record(record, from_source=from_source)
+        if provenance is None:
+            twin = decision_twin(
+                record=record, authority=authority, organisation=organisation, other_than_source=record.external_source
+            )
+            if twin is None:
+                decision, _ = _decision_write(
+                    record=record, authority=authority, decision=None, from_source=from_source
+                )
+                _provenance_ensure(decision=decision, record=record)
+                return decision, Change.CREATED
+            provenance = Provenance.objects.create(
+                decision=twin, source=record.external_source, external_id=record.external_id
+            )
+        decision = provenance.decision
+        theirs = _record_values(record, authority=authority, organisation=organisation)
+        ours = _decision_values(decision)
+        base = provenance.values
+        changed = theirs != base
+        applied: dict[str, Any] = {}
+        for name, value in theirs.items():
+            before = base.get(name, [] if name == "appeals" else "")  # a source that said nothing said ""
+            if value == before:
+                continue  # the source did not change it: whatever the register says stands
+            if value == ours[name]:
+                changed |= _disagreement_settle(provenance=provenance, field=name)
+            elif ours[name] == before:
+                applied[name] = value  # only the source changed it (or it fills a blank)
+            else:
+                _disagreement_note(provenance=provenance, field=name, register=ours[name], source=value)
+        if applied:
+            decision_values_apply(decision=decision, values=applied)
+        changed |= _sources_add(decision, record.sources)
+        if theirs != base:
+            provenance.values, provenance.changed_at = theirs, timezone.now()
+            provenance.save(update_fields=["values", "changed_at"])
+    return decision, Change.UPDATED if changed or applied else Change.UNCHANGED
+
+
+def _provenance_ensure(*, decision: Decision, record: DecisionRecord) -> None:
+    """Record where a decision written from a record came from, with what that source said."""
+    values = _record_values(record, authority=decision.authority, organisation=decision.organisation)
+    provenance, created = Provenance.objects.get_or_create(
+        source=record.external_source, external_id=record.external_id,
+        defaults={"decision": decision, "values": values},
+    )
+    if not created and provenance.decision_id != decision.pk:
+        raise RecordError([
+            f"{record.external_source} {record.external_id} already describes {provenance.decision.reference}"
+        ])
+    if not created and provenance.values != values:
+        provenance.values, provenance.changed_at = values, timezone.now()
+        provenance.save(update_fields=["values", "changed_at"])
+
+
+def _value_text(name: str, value: Any) -> str:
+    """A merged value as an editor reads it: names rather than ids, appeals one per line."""
+    if name == "organisation" and value:
+        return Organisation.objects.filter(pk=value).values_list("name", flat=True).first() or value
+    if name == "appeals":
+        return "\n".join(" · ".join(part for part in row if part) for row in value)
+    return value
+
+
+def _disagreement_note(*, provenance: Provenance, field: str, register: Any, source: Any) -> None:
+    Disagreement.objects.update_or_create(
+        provenance=provenance, field=field, resolved_at=None,
+        defaults={
+            "decision": provenance.decision,
+            "register_value": _value_text(field, register),
+            "source_value": _value_text(field, source),
+        },
+    )
+
+
+def _disagreement_settle(*, provenance: Provenance, field: str) -> bool:
+    """The register and the source agree again: an open disagreement on the field is resolved."""
+    return bool(
+        Disagreement.objects.filter(provenance=provenance, field=field, resolved_at=None).update(
+            resolved_at=timezone.now()
+        )
+    )
+
+
+def disagreement_take_source(*, disagreement: Disagreement) -> None:
+    """An editor sides with the source: its latest value is written into the decision."""
+    with transaction.atomic():
+        value = disagreement.provenance.values.get(disagreement.field)
+        if value is not None:
+            decision_values_apply(decision=disagreement.decision, values={disagreement.field: value})
+        disagreement.resolved_at = timezone.now()
+        disagreement.save(update_fields=["resolved_at"])
+
+
+def decision_values_apply(*, decision: Decision, values: dict[str, Any]) -> None:
+    """Write merged values (in the form of _record_values) into a decision, its articles and appeals.
+
+    The status and the amount that stands now are derived again; a result that does not hold together
+    (e.g. a new amount that no longer matches the appeal rulings) raises RecordError.
+    """
+    for name, value in values.items():
+        if name == "authority":
+            decision.authority = Authority.objects.get(slug=value)
+        elif name == "organisation":
+            decision.organisation = Organisation.objects.get(pk=value)
+        elif name == "decision_date":
+            day, precision = value.split() if value else ("", DatePrecision.UNKNOWN)
+            decision.decision_date = datetime.date.fromisoformat(day) if day else None
+            decision.date_precision = precision
+        elif name == "announced_date":
+            decision.announced_date = datetime.date.fromisoformat(value) if value else None
+        elif name == "amount":
+            decision.amount = Decimal(value)
+        elif name == "articles":
+            _sync_articles(decision, [p for p in value.split("; ") if p], created=False)
+        elif name == "appeals":
             decision.appeals.all().delete()
             AppealEvent.objects.bulk_create(
-                AppealEvent(decision=decision, **asdict(appeal)) for appeal in given_appeals
+                AppealEvent(
+                    decision=decision, date=datetime.date.fromisoformat(day) if day else None,
+                    date_precision=precision, body=body, case_number=case, outcome=outcome,
+                    amount_after=Decimal(after) if after else None, source_url=url, note=note,
+                )
+                for day, precision, body, case, outcome, after, url, note in value
             )
-            change = change if change == Change.CREATED else Change.UPDATED
-    return decision, change
+        elif name in MERGED_FIELDS:
+            setattr(decision, name, value)
+    appeals = appeals_in_order(decision.appeals.all())
+    entered = decision.status if not appeals else Status.IMPOSED
+    problems = standing_problems(amount=decision.amount, status=entered, current_amount=None, appeals=appeals)
+    if problems:
+        raise RecordError(problems)
+    decision.status, decision.current_amount = standing_after_appeals(
+        amount=decision.amount, status=entered, appeals=appeals
+    )
+    try:
+        decision_convert(decision=decision)
+    except ConversionError as error:
+        raise RecordError([f"no EUR conversion: {error}"]) from None
+    decision.full_clean(validate_unique=False, validate_constraints=False)
+    decision.save()
+
+
+def _sources_add(decision: Decision, sources: Iterable[Any]) -> bool:
+    """Add the sources a decision does not have yet (by URL); those it has, an editor may have retitled."""
+    known = set(decision.sources.values_list("url", flat=True))
+    new = [s for s in sources if s.url not in known]
+    Source.objects.bulk_create(
+        Source(decision=decision, url=s.url, title=s.title, language=s.language, kind=s.kind) for s in new
+    )
+    return bool(new)
 
 
 def _sync_articles(decision: Decision, provisions: list[str], *, created: bool) -> bool:

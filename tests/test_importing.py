@@ -8,7 +8,7 @@ from django.utils import timezone
 from fines.importers import AdapterResult, CandidateRecord
 from fines.importing import SourceBusy, result_apply, run_begin, run_finish
 from fines.interchange import RowProblem, decision_record
-from fines.models import Candidate, Decision, ImportRun, ImportSource
+from fines.models import Authority, Candidate, Decision, ImportRun, ImportSource
 from fines.vocabularies import ImportFormat, RunStatus
 
 
@@ -38,11 +38,13 @@ def _result() -> AdapterResult:
 
 def test_applying_twice_creates_once_and_keeps_every_problem(source):
     first = result_apply(result=_result(), source=source)
-    assert (first.created, first.failed, first.candidates) == (2, 2, 1)
-    assert [(row, reason.split(" ")[0]) for row, _, reason in first.problems] == [(4, "amount"), (3, "authority")]
+    assert (first.created, first.failed, first.candidates) == (3, 1, 1)
+    assert [(row, reason.split(" ")[0]) for row, _, reason in first.problems] == [(4, "amount")]
     second = result_apply(result=_result(), source=source)
-    assert (second.created, second.updated, second.unchanged, second.candidates) == (0, 0, 2, 0)
-    assert Decision.objects.filter(external_source="tracker").count() == 2
+    assert (second.created, second.updated, second.unchanged, second.candidates) == (0, 0, 3, 0)
+    assert Decision.objects.filter(external_source="tracker").count() == 3
+    # An authority the register did not know was created from the source's name, for an editor to check.
+    assert Authority.objects.get(name="nobody").needs_review
     assert Candidate.objects.count() == 1
 
 
@@ -56,8 +58,8 @@ def test_a_run_records_its_counts_and_problems_and_releases_the_lock(source):
     with pytest.raises(SourceBusy):
         run_begin(source=source)
     run = run_finish(run=run, outcome=result_apply(result=_result(), source=source, run=run), status=RunStatus.SUCCEEDED)
-    assert (run.seen, run.created, run.failed, run.candidates) == (5, 2, 2, 1)
-    assert run.problems.count() == 2 and run.finished_at is not None
+    assert (run.seen, run.created, run.failed, run.candidates) == (5, 3, 1, 1)
+    assert run.problems.count() == 1 and run.finished_at is not None
     assert run_begin(source=source).status == RunStatus.RUNNING
 
 
