@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
 from fines.models import Decision
-from fines.permissions import EDITORS_GROUP
+from fines.permissions import EDITOR_PERMISSIONS, EDITORS_GROUP
 
 STRONG_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -152,3 +152,7 @@ def test_editors_group_has_exactly_the_register_permissions(db):
     assert {"add_decision", "change_decision", "change_appealevent", "add_source", "change_organisation"} <= codenames
     assert not {"delete_decision", "add_user", "change_user", "change_group", "delete_authority"} & codenames
     assert all(not name.endswith(("_user", "_group", "_permission", "_session")) for name in codenames)
+    # Migrations give the group exactly fines.permissions, including what importers found, made after it.
+    assert codenames == {f"{action}_{model}" for model, actions in EDITOR_PERMISSIONS.items() for action in actions}
+    assert {"change_candidate", "view_importrun", "change_disagreement", "view_provenance"} <= codenames
+    assert not {"delete_candidate", "change_importrun", "change_provenance"} & codenames
