@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
 	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.*/bin/python 2>/dev/null | sort -rV); do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
-.PHONY: run test install migrate register worker beat clean
+.PHONY: run test install migrate register sample worker beat clean
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -35,14 +35,24 @@ migrate: install
 register: migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_register
 
+# The sample import source: a press feed this site serves itself (static/sample/), read by the worker.
+# A server listening on every address is fetched on the loopback one.
+SITE := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+
+# Not fatal: the site runs without its sample.
+sample: register
+	-DEBUG=$${DEBUG:-1} $(BIN)/python manage.py sample_source --site $(SITE)
+
 # Site, Celery worker and beat together; Ctrl-C stops all three. Without REDIS_URL the broker is
-# a folder under var/broker/ and needs no server.
-run: register
+# a folder under var/broker/ and needs no server. The sample's first import is queued as soon as the
+# site answers, rather than when beat first looks for due sources, five minutes after it starts.
+run: sample
 	@export DEBUG=$${DEBUG:-1}; \
 	$(BIN)/celery -A finetracker worker --loglevel=INFO --concurrency=2 > var/worker.log 2>&1 & worker=$$!; \
 	$(BIN)/celery -A finetracker beat --loglevel=INFO > var/beat.log 2>&1 & beat=$$!; \
-	trap 'kill $$worker $$beat 2>/dev/null; wait' EXIT INT TERM; \
-	echo "Worker and beat are running (logs: var/worker.log, var/beat.log)."; \
+	$(BIN)/python manage.py sample_source --site $(SITE) --queue-first-import > var/sample.log 2>&1 & sample=$$!; \
+	trap 'kill $$worker $$beat $$sample 2>/dev/null; wait' EXIT INT TERM; \
+	echo "Worker and beat are running (logs: var/worker.log, var/beat.log, var/sample.log)."; \
 	echo "finetracker: http://$(HOST):$(PORT)/  (editors: http://$(HOST):$(PORT)/admin/)"; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
