@@ -62,8 +62,12 @@ _NUMBER = r"""
 _SCALE = r"""
     (?:\s*(?P<scale>(?:""" + "|".join(pattern for pattern, _ in _SCALES) + r""")(?:(?<=\.)|\b)))?
 """
+# "12 milioni 250 mila euro", "1 millón 200 mil euros": thousands written after the millions.
+_THOUSANDS_AFTER = r"""
+    (?:\s+(?:e\s+|y\s+|en\s+|und\s+|and\s+)?(?P<thousands>\d{1,3})\s*(?:mila|mil|duizend|tausend|thousand)\b)?
+"""
 _MONEY_AFTER = re.compile(
-    _NUMBER + _SCALE + r"""
+    _NUMBER + _SCALE + _THOUSANDS_AFTER + r"""
     \s*(?:(?:d['’]|de\s+|di\s+|of\s+)\s*)?
     (?P<currency>""" + _alternatives(list(_CURRENCY_AFTER)) + r""")
     (?!\w)
@@ -125,6 +129,10 @@ def amounts_in_text(text: str, *, language: str = "") -> list[Money]:
         for match in pattern.finditer(text):
             currency = _currency_code(match["currency"], after=pattern is _MONEY_AFTER)
             amount = _number(match["number"], scale=match["scale"], language=language)
+            if pattern is _MONEY_AFTER and match["thousands"]:
+                if _scale_factor(match["scale"]) < 10**6:
+                    continue  # "5 mil 250 mil euro" is not a way to write an amount
+                amount += Decimal(match["thousands"]) * 1000
             found.append(Money(amount, currency, match[0].strip(), match.start(), match.end()))
     found.sort(key=lambda money: (money.start, -money.end))
     # "EUR 5 million euro" matches both ways; keep the longest reading of each stretch of text.

@@ -17,6 +17,8 @@ WRITTEN_AMOUNTS = [
     ("14.500.000 Euro", "de", "14500000", "EUR"),
     ("35.258.707,95 Euro", "de", "35258707.95", "EUR"),
     ("27,8 milioni di euro", "it", "27800000", "EUR"),
+    ("12 milioni 250 mila euro", "it", "12250000", "EUR"),
+    ("1 millón 200 mil euros", "es", "1200000", "EUR"),
     ("6 millones de euros", "es", "6000000", "EUR"),
     ("1.200 millones de euros", "es", "1200000000", "EUR"),
     ("1,2 mil millones de euros", "es", "1200000000", "EUR"),
