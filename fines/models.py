@@ -497,7 +497,8 @@ class Disagreement(models.Model):
     class Meta:
         verbose_name = _("disagreement")
         verbose_name_plural = _("disagreements")
-        ordering = ["resolved_at", "-found_at", "id"]
+        # Open ones first, then the most recently settled.
+        ordering = [models.F("resolved_at").desc(nulls_first=True), "-found_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["provenance", "field"], condition=Q(resolved_at__isnull=True),
@@ -621,7 +622,16 @@ class Candidate(models.Model):
     class Meta:
         verbose_name = _("candidate")
         verbose_name_plural = _("candidates")
-        ordering = ["status", "-published", "-id"]
+        # Pending first (then accepted, rejected), newest first.
+        ordering = [
+            models.Case(
+                models.When(status=CandidateStatus.PENDING, then=0),
+                models.When(status=CandidateStatus.ACCEPTED, then=1),
+                default=2,
+            ),
+            models.F("published").desc(nulls_last=True),
+            "-id",
+        ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="candidate_unique_per_source"),
             models.CheckConstraint(condition=Q(status__in=CandidateStatus.values), name="candidate_status_known"),

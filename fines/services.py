@@ -621,16 +621,6 @@ def _disagreement_settle(*, provenance: Provenance, field: str) -> bool:
     )
 
 
-def disagreement_take_source(*, disagreement: Disagreement) -> None:
-    """An editor sides with the source: its latest value is written into the decision."""
-    with transaction.atomic():
-        value = disagreement.provenance.values.get(disagreement.field)
-        if value is not None:
-            decision_values_apply(decision=disagreement.decision, values={disagreement.field: value})
-        disagreement.resolved_at = timezone.now()
-        disagreement.save(update_fields=["resolved_at"])
-
-
 def decision_values_apply(*, decision: Decision, values: dict[str, Any]) -> None:
     """Write merged values (in the form of _record_values) into a decision, its articles and appeals.
 

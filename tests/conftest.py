@@ -4,13 +4,16 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.utils.text import slugify
 
 from fines.models import ArticleCitation, Authority, Decision, Organisation
 from fines.names import name_key
+from fines.permissions import EDITORS_GROUP
 from fines.services import decision_convert, decision_next_number
 from fines.vocabularies import Status
+from tests.forms import STRONG_PASSWORD
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -26,6 +29,20 @@ def skip_or_fail(reason: str) -> None:
 def register(db):
     """The bundled register, loaded as `manage.py load_register` does."""
     call_command("load_register", verbosity=0)
+
+
+@pytest.fixture
+def editor(db):
+    """A staff account in the Editors group."""
+    user = User.objects.create_user("editor", password=STRONG_PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
 
 
 @pytest.fixture

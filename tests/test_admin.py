@@ -8,54 +8,7 @@ from django.core.management import CommandError, call_command
 
 from fines.models import Decision
 from fines.permissions import EDITOR_PERMISSIONS, EDITORS_GROUP
-
-STRONG_PASSWORD = "correct-horse-battery-staple-42"
-
-
-@pytest.fixture
-def editor(db):
-    user = User.objects.create_user("editor", password=STRONG_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
-    return user
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-def _form_data(decision: Decision, **changes) -> dict:
-    data = {
-        "authority": decision.authority_id,
-        "organisation": decision.organisation_id,
-        "is_published": "on",
-        "decision_date": decision.decision_date.isoformat(),
-        "date_precision": decision.date_precision,
-        "announced_date": "",
-        "amount": str(decision.amount),
-        "currency": decision.currency,
-        "current_amount": str(decision.current_amount),
-        "amount_paid": "",
-        "status": decision.status,
-        "legal_basis": decision.legal_basis,
-        "violation_type": "",
-        "sector": "",
-        "case_number": "",
-        "summary": "",
-        "external_source": "",
-        "external_id": "",
-    }
-    for prefix, count in (("appeals", decision.appeals.count()), ("sources", decision.sources.count()),
-                          ("article_citations", decision.article_citations.count())):
-        data.update({f"{prefix}-TOTAL_FORMS": str(count), f"{prefix}-INITIAL_FORMS": str(count),
-                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
-    for index, source in enumerate(decision.sources.all()):
-        data.update({f"sources-{index}-id": source.pk, f"sources-{index}-decision": decision.pk,
-                     f"sources-{index}-url": source.url, f"sources-{index}-title": source.title,
-                     f"sources-{index}-language": source.language, f"sources-{index}-kind": source.kind})
-    data.update(changes)
-    return data
+from tests.forms import STRONG_PASSWORD, decision_form_data
 
 
 @pytest.fixture
@@ -68,14 +21,14 @@ def decision(make_decision):
 def test_editor_can_edit_a_decision(editor_client, decision):
     url = f"/admin/fines/decision/{decision.pk}/change/"
     assert editor_client.get(url).status_code == 200
-    response = editor_client.post(url, _form_data(decision, summary="Corrected by an editor."))
+    response = editor_client.post(url, decision_form_data(decision, summary="Corrected by an editor."))
     assert response.status_code == 302, response.context["errors"] if response.context else response
     decision.refresh_from_db()
     assert decision.summary == "Corrected by an editor."
 
 
 def test_editor_can_add_a_decision_in_another_currency(editor_client, decision):
-    data = _form_data(decision, currency="NOK", amount="65000000", current_amount="",
+    data = decision_form_data(decision, currency="NOK", amount="65000000", current_amount="",
                       decision_date="2021-12-13")
     data.update({"sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0", "sources-0-url": "https://example.org/nok",
                  "sources-0-kind": "press_release"})
@@ -112,7 +65,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client, decision):
     ],
 )
 def test_clear_validation_messages(editor_client, decision, changes, message):
-    response = editor_client.post(f"/admin/fines/decision/{decision.pk}/change/", _form_data(decision, **changes))
+    response = editor_client.post(f"/admin/fines/decision/{decision.pk}/change/", decision_form_data(decision, **changes))
     assert response.status_code == 200
     assert message in response.content.decode()
     decision.refresh_from_db()
@@ -120,7 +73,7 @@ def test_clear_validation_messages(editor_client, decision, changes, message):
 
 
 def test_an_appeal_entered_in_the_admin_sets_status_and_standing_amount(editor_client, decision):
-    data = _form_data(decision, current_amount="")
+    data = decision_form_data(decision, current_amount="")
     data.update({"appeals-TOTAL_FORMS": "1", "appeals-0-date": "2020-06-19", "appeals-0-date_precision": "day",
                  "appeals-0-body": "Conseil d'État", "appeals-0-outcome": "reduced",
                  "appeals-0-amount_after": "30000000", "appeals-0-case_number": "", "appeals-0-source_url": "",

@@ -6,7 +6,8 @@ import pytest
 from fines.interchange import decision_record
 from fines.models import Authority, AuthorityAlias, Decision, Disagreement, Organisation, Provenance
 from fines.names import text_key
-from fines.services import Change, authority_find, decision_upsert, disagreement_take_source
+from fines.review import disagreement_take_source
+from fines.services import Change, authority_find, decision_upsert
 
 GOOGLE_PRESS = "https://www.cnil.fr/en/cnils-restricted-committee-imposes-financial-penalty-50-million-euros-against-google-llc"
 
