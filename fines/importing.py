@@ -152,13 +152,14 @@ def result_apply(
     The run (if any) shows its progress every PROGRESS_EVERY rows; `progress(done, total)` is called
     after every row (the command line's progress bar).
     """
-    total = len(result.records)
+    total = result.seen  # every row of the file: refused ones, records and candidates
     if run is not None:
+        run.total = total  # kept on the instance too: run_finish saves it whole
         ImportRun.objects.filter(pk=run.pk).update(total=total)
     outcome = Outcome(skipped=result.skipped)
     outcome.problems.extend((problem.row, problem.label, "; ".join(problem.problems)) for problem in result.problems)
     outcome.failed += len(result.problems)
-    for done, (row, record) in enumerate(result.records, 1):
+    for done, (row, record) in enumerate(result.records, len(result.problems) + 1):
         try:
             with transaction.atomic():
                 _, change = decision_upsert(record=record, from_source=True)
@@ -176,6 +177,10 @@ def result_apply(
         if source is None or _candidate_store(source=source, candidate=candidate) == Change.CREATED:
             outcome.candidates += 1
             outcome.new_candidates.append(candidate)
+        else:
+            outcome.unchanged += 1  # queued by an earlier run
+    if progress is not None and result.candidates:
+        progress(total, total)
     return outcome
 
 

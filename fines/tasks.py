@@ -5,17 +5,20 @@ import datetime
 import random
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
 from .importers.fetch import FetchError, fetch
-from .importing import SourceBusy, run_begin, run_finish, source_read
+from .importing import Progress, SourceBusy, run_begin, run_finish, source_read
 from .models import ImportSource
 from .vocabularies import RunStatus
 
 MAX_TRIES = 5
 BACKOFF_SECONDS = 30
-BACKOFF_MAX_SECONDS = 15 * 60
+# settings.py sizes the broker's visibility timeout from this and the time limits; change them there.
+BACKOFF_MAX_SECONDS = settings.FINES_IMPORT_RETRY_MAX_WAIT
 
 
 def retry_delay(retries: int) -> float:
@@ -23,31 +26,73 @@ def retry_delay(retries: int) -> float:
     return random.uniform(0, min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2**retries))
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_TRIES - 1)
-def import_source(self, source_id: int) -> dict:
-    """Fetch one source and apply it; a network fault is retried with backoff, a bad file is not."""
-    source = ImportSource.objects.filter(pk=source_id, enabled=True).select_related("authority").first()
-    if source is None:
-        return {"source": source_id, "status": "skipped", "reason": "no such enabled source"}
+def source_import(source: ImportSource, *, task_id: str = "", progress: Progress | None = None) -> dict:
+    """Fetch one source and apply it under the source's lock; the work of the task and of the command.
+
+    Returns a summary (source, status, and run, reason or error). A fetch that fails is recorded as a
+    failed run and then raised as FetchError, so that the caller decides whether to try again. A run
+    stopped by the task's soft time limit is finished as failed and its lock released; the rows it did
+    are kept, and the next run goes on from them unchanged.
+    """
     try:
-        run = run_begin(source=source)
+        run = run_begin(source=source, task_id=task_id)
     except SourceBusy as busy:
         return {"source": source.name, "status": "skipped", "reason": str(busy)}
+    rows = {"done": 0, "total": 0}
+
+    def count(done: int, total: int) -> None:
+        rows.update(done=done, total=total)
+        if progress is not None:
+            progress(done, total)
+
     try:
         fetched = fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+        if fetched.not_modified:
+            run_finish(run=run, status=RunStatus.NOT_MODIFIED)
+            return {"source": source.name, "status": RunStatus.NOT_MODIFIED}
+        run = source_read(source=source, data=fetched.body, run=run, progress=count)
     except FetchError as error:
         run_finish(run=run, status=RunStatus.FAILED, error=str(error))
-        if error.retryable and self.request.retries < MAX_TRIES - 1:
-            raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from None
-        return {"source": source.name, "status": RunStatus.FAILED, "error": str(error)}
-    if fetched.not_modified:
-        run_finish(run=run, status=RunStatus.NOT_MODIFIED)
-        return {"source": source.name, "status": RunStatus.NOT_MODIFIED}
-    run = source_read(source=source, data=fetched.body, run=run)
+        raise
+    except SoftTimeLimitExceeded:
+        if rows["total"]:
+            error = (
+                f"stopped by the time limit after {rows['done']} of {rows['total']} rows "
+                "(those stay; the next run reads the source again)"
+            )
+        else:
+            error = "stopped by the time limit before the source was read"
+        run.total = rows["total"] or run.total
+        run = run_finish(run=run, status=RunStatus.FAILED, error=error)
+        return {"source": source.name, "status": RunStatus.FAILED, "run": run.pk, "error": error}
     if run.status == RunStatus.SUCCEEDED:
         # Kept only after a good read, so that a failed one is fetched in full next time.
         ImportSource.objects.filter(pk=source.pk).update(etag=fetched.etag, last_modified=fetched.last_modified)
     return {"source": source.name, "status": run.status, "run": run.pk}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_TRIES - 1,
+    soft_time_limit=settings.FINES_IMPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.FINES_IMPORT_TIME_LIMIT,
+)
+def import_source(self, source_id: int) -> dict:
+    """Import one source; a network fault is retried with backoff, a bad file is not.
+
+    The task id goes with the run: delivered again after its worker died (acks_late), the task takes
+    over the run it had left instead of waiting for the source's lock to go stale.
+    """
+    source = ImportSource.objects.filter(pk=source_id, enabled=True).select_related("authority").first()
+    if source is None:
+        return {"source": source_id, "status": "skipped", "reason": "no such enabled source"}
+    try:
+        return source_import(source, task_id=self.request.id or "")
+    except FetchError as error:
+        if error.retryable and self.request.retries < MAX_TRIES - 1:
+            raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from None
+        return {"source": source.name, "status": RunStatus.FAILED, "error": str(error)}
 
 
 @shared_task(acks_late=True)

@@ -3,13 +3,17 @@
 This is the one place that reads the environment; production and a laptop differ only in it:
 
     DATABASE_URL   default sqlite:///var/finetracker.sqlite3 (PostgreSQL: postgres://user@host:5432/db)
-    REDIS_URL      Celery broker; empty means a serverless broker on files under var/broker/
+    REDIS_URL      Celery broker; empty means a serverless broker on files under BROKER_DIR
+    BROKER_DIR     folder of the serverless broker (default var/broker; the worker tests use their own)
+    CELERY_VISIBILITY_TIMEOUT  seconds before Redis hands an unacknowledged task to another worker
+                   (default 1 hour, see below; the killed-worker test uses 20 s)
     SECRET_KEY     required when DEBUG is off
     DEBUG          "1"/"true" for development; off by default
     ALLOWED_HOSTS  comma-separated; defaults to local names when DEBUG is on
     CONN_MAX_AGE   seconds a database connection is kept open (default 60; the tests use 0)
 """
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +33,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -103,6 +117,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The tests' SQLite database is a file, not memory, so that a real worker process sees it
+    # (tests/test_worker.py); one per test process, so that two runs at once do not share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"finetracker-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,18 +151,40 @@ STORAGES = {
     },
 }
 
+# Imports (fines/tasks.py import_source). Past the soft limit a run is stopped and finished as failed,
+# releasing the source's lock; past the hard limit the worker kills it. Both stay well under
+# fines.importing.STALE_AFTER (1 hour), after which a run still marked running counts as abandoned.
+FINES_IMPORT_SOFT_TIME_LIMIT = 25 * 60
+FINES_IMPORT_TIME_LIMIT = 30 * 60
+FINES_IMPORT_RETRY_MAX_WAIT = 15 * 60  # the longest backoff before another try of a failed fetch
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(os.environ.get("BROKER_DIR") or VAR_DIR / "broker")
+# With Redis and acks_late a task's message stays unacknowledged from the moment a worker takes it until
+# the task ends, and one still unacknowledged after the visibility timeout is given to another worker.
+# The longest a worker holds one is a retry's countdown (a retried task is taken at once and kept until
+# its time comes) plus a whole run up to the hard time limit: 15 + 30 minutes; with 15 to spare, 1 hour.
+# Shorter, and a long import would be started a second time while the first still runs; longer only
+# delays the redelivery of a task whose worker died. Workers look for such tasks when they start and
+# every quarter of the timeout (at most every minute), not kombu's every 100 s or so, so that a short
+# timeout (tests/test_worker.py) gives a task back when it says.
+CELERY_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_VISIBILITY_TIMEOUT", FINES_IMPORT_RETRY_MAX_WAIT + FINES_IMPORT_TIME_LIMIT + 15 * 60
+)
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    # acks_late: a task not acknowledged within the visibility timeout is delivered again, so the timeout
-    # must outlast the longest run (the time limit) and the longest retry countdown.
-    {"visibility_timeout": 2 * 60 * 60}
+    {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(60, CELERY_VISIBILITY_TIMEOUT // 4)),
+        "unacked_restore_throttle": 1,
+    }
     if REDIS_URL
     else {
+        # This broker has no visibility timeout: a task taken by a worker that dies is not delivered again.
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),  # broadcast tables (default: "control" in the cwd)
         "store_processed": False,
     }
 )
@@ -151,8 +193,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# No task runs longer than an import.
+CELERY_TASK_TIME_LIMIT = FINES_IMPORT_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = FINES_IMPORT_SOFT_TIME_LIMIT
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -1,13 +1,19 @@
 """The import task and command end to end: a source served over HTTP on loopback, read twice."""
 import http.server
+import io
 import json
+import sys
 import threading
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from fines import tasks
+from fines.importing import STALE_AFTER
 from fines.models import Decision, ImportRun, ImportSource
-from fines.tasks import MAX_TRIES, import_source, retry_delay
+from fines.tasks import BACKOFF_MAX_SECONDS, MAX_TRIES, import_source, retry_delay
 from fines.vocabularies import ImportFormat, RunStatus
 
 ROWS = {"decisions": [
@@ -79,6 +85,38 @@ def test_a_server_error_is_retried_then_given_up_with_the_reason(source):
     assert not Decision.objects.exists()
 
 
+def test_the_run_carries_the_task_id_and_a_redelivered_task_takes_over_its_abandoned_run(source):
+    left = ImportRun.objects.create(source=source, task_id="task-1")  # its worker died mid-run
+    result = import_source.apply(args=[source.pk], task_id="task-1").get()
+    assert result["status"] == RunStatus.SUCCEEDED
+    assert ImportRun.objects.get(pk=result["run"]).task_id == "task-1"
+    left.refresh_from_db()
+    assert left.status == RunStatus.FAILED and "abandoned" in left.error
+
+
+def test_a_run_stopped_by_the_soft_time_limit_is_failed_with_the_reason_and_frees_the_source(source, monkeypatch):
+    read = tasks.source_read
+
+    def read_until_the_limit(*, progress, **kwargs):
+        progress(1, 2)
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(tasks, "source_read", read_until_the_limit)
+    result = import_source.apply(args=[source.pk]).get()
+    run = ImportRun.objects.get(pk=result["run"])
+    assert (result["status"], run.status) == (RunStatus.FAILED, RunStatus.FAILED)
+    assert run.error == "stopped by the time limit after 1 of 2 rows (those stay; the next run reads the source again)"
+    assert run.finished_at is not None
+    monkeypatch.setattr(tasks, "source_read", read)
+    assert import_source.apply(args=[source.pk]).get()["status"] == RunStatus.SUCCEEDED  # the lock was released
+
+
+def test_time_limits_and_visibility_timeout_agree():
+    assert import_source.soft_time_limit < import_source.time_limit < STALE_AFTER.total_seconds()
+    # A message is held unacknowledged for at most the longest retry countdown plus a whole run.
+    assert settings.CELERY_VISIBILITY_TIMEOUT > BACKOFF_MAX_SECONDS + import_source.time_limit
+
+
 def test_backoff_grows_and_is_jittered_within_its_cap():
     delays = [retry_delay(retries) for retries in range(8)]
     assert all(0 <= delay <= 15 * 60 for delay in delays)
@@ -101,10 +139,31 @@ def test_import_file_fails_only_when_the_file_cannot_be_read(db):
 
 def test_import_source_runs_a_configured_source_now(source, capsys):
     call_command("import_source", "tracker")
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "tracker: succeeded; 2 seen, 1 created, 0 updated, 0 unchanged, 1 failed, 0 candidates." in out
     assert "row 2 (ETid-2)" in out
+    assert err == ""  # not a terminal: no progress bar
     call_command("import_source", "tracker")
     assert "tracker: not modified since the last run" in capsys.readouterr().out
     with pytest.raises(CommandError, match="no import source named 'nothing'"):
         call_command("import_source", "nothing")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_source_shows_a_progress_bar_on_a_terminal_then_the_summary(source, monkeypatch):
+    out, err = _Terminal(), _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    call_command("import_source", "tracker", stdout=out)
+    assert "tracker: 100%" in err.getvalue() and "2/2" in err.getvalue()  # every row: one read, one refused
+    assert out.getvalue().startswith("tracker: succeeded; 2 seen")
+
+
+def test_import_source_says_why_a_source_could_not_be_fetched(source):
+    source.server.fail = True
+    with pytest.raises(CommandError, match="tracker: .* answered 503"):
+        call_command("import_source", "tracker")
+    assert ImportRun.objects.get(source=source).status == RunStatus.FAILED

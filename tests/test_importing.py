@@ -41,7 +41,8 @@ def test_applying_twice_creates_once_and_keeps_every_problem(source):
     assert (first.created, first.failed, first.candidates) == (3, 1, 1)
     assert [(row, reason.split(" ")[0]) for row, _, reason in first.problems] == [(4, "amount")]
     second = result_apply(result=_result(), source=source)
-    assert (second.created, second.updated, second.unchanged, second.candidates) == (0, 0, 3, 0)
+    assert (second.created, second.updated, second.unchanged, second.candidates) == (0, 0, 4, 0)
+    assert second.seen == first.seen == 5
     assert Decision.objects.filter(external_source="tracker").count() == 3
     # An authority the register did not know was created from the source's name, for an editor to check.
     assert Authority.objects.get(name="nobody").needs_review
@@ -60,6 +61,8 @@ def test_a_run_records_its_counts_and_problems_and_releases_the_lock(source):
     run = run_finish(run=run, outcome=result_apply(result=_result(), source=source, run=run), status=RunStatus.SUCCEEDED)
     assert (run.seen, run.created, run.failed, run.candidates) == (5, 3, 1, 1)
     assert run.problems.count() == 1 and run.finished_at is not None
+    run.refresh_from_db()
+    assert (run.done, run.total) == (5, 5)
     assert run_begin(source=source).status == RunStatus.RUNNING
 
 
