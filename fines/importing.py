@@ -7,12 +7,15 @@ item id), so a second run, or a task delivered twice, changes nothing.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from .importers import AdapterResult, CandidateRecord, UnreadableSource
@@ -21,9 +24,10 @@ from .models import Candidate, ImportProblem, ImportRun, ImportSource
 from .services import Change, decision_upsert
 from .vocabularies import ImportFormat, RunStatus
 
-# A run still "running" after this long was left by a worker that died; it no longer holds the lock.
+# A run silent this long (no sign of life) was left by a worker that died; it no longer holds the lock.
 STALE_AFTER = datetime.timedelta(hours=1)
 PROGRESS_EVERY = 100
+HEARTBEAT_SECONDS = 2  # a run writes its progress (a sign of life) at least this often, and every 100 rows
 
 Adapter = Callable[[bytes, ImportSource | None], AdapterResult]
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
@@ -102,7 +106,15 @@ KIND_ADAPTERS: dict[str, Callable[[Path, bytes, ImportSource | None], AdapterRes
 
 
 class SourceBusy(Exception):
-    """Another run of the same source is in progress."""
+    """Another run of the same source is in progress; `same_task`: a live run of this very task."""
+
+    def __init__(self, message: str, *, same_task: bool = False):
+        super().__init__(message)
+        self.same_task = same_task
+
+
+class AlreadyDone(Exception):
+    """An earlier delivery of this task imported the source already: a second delivery changes nothing."""
 
 
 @dataclass
@@ -126,15 +138,25 @@ class Outcome:
 def run_begin(*, source: ImportSource, task_id: str = "") -> ImportRun:
     """Take the source's lock: a new running ImportRun, unless a live one exists (SourceBusy).
 
-    A running run is abandoned (and its lock released) when it is older than STALE_AFTER, or when it was
-    started by this same task: a task delivered again after its worker died mid-run (acks_late) takes
-    over at once instead of waiting for the stale limit.
+    A task delivered twice (acks_late) imports once: when an earlier delivery of it finished the import,
+    AlreadyDone; when its run is still alive (a sign of life within FINES_IMPORT_TAKEOVER_AFTER),
+    SourceBusy(same_task=True), for the task to try again later; when that run has gone silent, its
+    worker died mid-run, and the run is abandoned and taken over at once. Any run silent for
+    STALE_AFTER is abandoned too, whichever task it belongs to.
     """
-    abandoned = Q(started_at__lt=timezone.now() - STALE_AFTER)
+    now = timezone.now()
+    if task_id:
+        earlier = ImportRun.objects.filter(source=source, task_id=task_id)
+        if earlier.filter(status__in=[RunStatus.SUCCEEDED, RunStatus.NOT_MODIFIED]).exists():
+            raise AlreadyDone(f"{source.name} was imported by an earlier delivery of this task")
+        takeover = datetime.timedelta(seconds=settings.FINES_IMPORT_TAKEOVER_AFTER)
+        if earlier.filter(status=RunStatus.RUNNING, beat_at__gte=now - takeover).exists():
+            raise SourceBusy(f"{source.name} is being imported by this task still", same_task=True)
+    abandoned = Q(beat_at__lt=now - STALE_AFTER)
     if task_id:
         abandoned |= Q(task_id=task_id)
     ImportRun.objects.filter(abandoned, source=source, status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, finished_at=timezone.now(), error="abandoned: the worker stopped during the run"
+        status=RunStatus.FAILED, finished_at=now, error="abandoned: the worker stopped during the run"
     )
     try:
         with transaction.atomic():
@@ -145,31 +167,37 @@ def run_begin(*, source: ImportSource, task_id: str = "") -> ImportRun:
 
 def result_apply(
     *, result: AdapterResult, source: ImportSource | None, run: ImportRun | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, publish: bool | None = None,
 ) -> Outcome:
     """Store an adapter's records and candidates; every refused row becomes a problem with its reason.
 
+    The decisions it creates are drafts, unless `publish` says otherwise; left out, the source's own
+    "publish what it imports" decides (drafts without a source). Updates never change publication.
     The run (if any) shows its progress every PROGRESS_EVERY rows; `progress(done, total)` is called
     after every row (the command line's progress bar).
     """
+    if publish is None:
+        publish = source is not None and source.publish_imports
     total = result.seen  # every row of the file: refused ones, records and candidates
     if run is not None:
         run.total = total  # kept on the instance too: run_finish saves it whole
-        ImportRun.objects.filter(pk=run.pk).update(total=total)
+        ImportRun.objects.filter(pk=run.pk).update(total=total, beat_at=Now())
+    last_beat = time.monotonic()
     outcome = Outcome(skipped=result.skipped)
     outcome.problems.extend((problem.row, problem.label, "; ".join(problem.problems)) for problem in result.problems)
     outcome.failed += len(result.problems)
     for done, (row, record) in enumerate(result.records, len(result.problems) + 1):
         try:
             with transaction.atomic():
-                _, change = decision_upsert(record=record, from_source=True)
+                _, change = decision_upsert(record=record, from_source=True, publish=publish)
         except RecordError as error:
             outcome.failed += 1
             outcome.problems.append((row, record.external_id or record.organisation, "; ".join(error.problems)))
         else:
             setattr(outcome, change.value, getattr(outcome, change.value) + 1)
-        if run is not None and done % PROGRESS_EVERY == 0:
-            ImportRun.objects.filter(pk=run.pk).update(done=done)
+        if run is not None and (done % PROGRESS_EVERY == 0 or time.monotonic() - last_beat >= HEARTBEAT_SECONDS):
+            ImportRun.objects.filter(pk=run.pk).update(done=done, beat_at=Now())
+            last_beat = time.monotonic()
         if progress is not None:
             progress(done, total)
     for candidate in result.candidates:

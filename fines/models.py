@@ -301,7 +301,13 @@ class Decision(models.Model):
     sector = models.CharField(_("sector"), max_length=20, choices=Sector, blank=True)
     case_number = models.CharField(_("case number"), max_length=100, blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    is_published = models.BooleanField(_("published"), default=True)
+    is_published = models.BooleanField(
+        _("published"), default=False,
+        help_text=_(
+            "Only published decisions appear on the public pages, exports, feed, API and statistics. "
+            "New decisions start as drafts; a chief editor publishes them."
+        ),
+    )
     external_source = models.CharField(_("imported from"), max_length=40, blank=True)
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
 
@@ -311,6 +317,7 @@ class Decision(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         ordering = ["-decision_date", "-number"]
+        permissions = [("publish_decision", _("Can publish and unpublish decision"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="decision_amount_not_negative"),
             models.CheckConstraint(
@@ -526,6 +533,15 @@ class ImportSource(models.Model):
         _("run every (minutes)"), default=24 * 60, validators=[MinValueValidator(5)]
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    publish_imports = models.BooleanField(
+        _("publish what it imports"), default=False,
+        help_text=_(
+            "Tick only for a source whose data needs no review: the decisions its runs create are then "
+            "published at once. Unticked, they arrive as drafts for a chief editor to publish. Either way, "
+            "an import never publishes or unpublishes a decision that exists already, and press releases "
+            "always wait in the candidates queue."
+        ),
+    )
     etag = models.CharField(max_length=500, blank=True, editable=False)
     last_modified = models.CharField(max_length=100, blank=True, editable=False)
 
@@ -558,6 +574,10 @@ class ImportRun(models.Model):
     done = models.PositiveIntegerField(_("rows done"), default=0, help_text=_("Progress while running."))
     total = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
     task_id = models.CharField(_("task"), max_length=255, blank=True, help_text=_("The Celery task that ran it."))
+    beat_at = models.DateTimeField(
+        _("last sign of life"), db_default=Now(), editable=False,
+        help_text=_("Written every few seconds while the run works: a run silent for long has lost its worker."),
+    )
     error = models.TextField(_("error"), blank=True)
 
     class Meta:

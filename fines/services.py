@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from .articles import article_number
 from .currency import ConversionError, ecb_rate
@@ -29,10 +30,12 @@ from .interchange import (
     turnover_record,
 )
 from .models import (
+    REFERENCE_PREFIX,
     AppealEvent,
     ArticleCitation,
     Authority,
     Decision,
+    DecisionQuerySet,
     Disagreement,
     Organisation,
     OrganisationAlias,
@@ -147,6 +150,50 @@ def decision_refresh_standing(*, decision: Decision) -> None:
         decision.status, decision.current_amount = status, current
         decision_convert(decision=decision)
         decision.save()
+
+
+def decision_publish_problems(*, decision: Decision) -> list[str]:
+    """Why the decision's data would not pass for publication; empty when it may be published.
+
+    A published decision holds up on its own: a source a reader can check, every field valid, and a
+    status and standing amount that follow from its appeals (imports can store what a form would refuse).
+    """
+    problems = []
+    if not decision.sources.exists():
+        problems.append(gettext("it has no source"))
+    try:
+        decision.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        problems.extend(error.messages)
+    problems.extend(standing_problems(
+        amount=decision.amount, status=decision.status, current_amount=decision.current_amount,
+        appeals=appeals_in_order(decision.appeals.all()),
+    ))
+    return problems
+
+
+def decision_publish(*, decision: Decision) -> bool:
+    """Publish the decision: public pages, exports, the feed, the API and statistics show it from now on.
+
+    Raises ValidationError with the problems when its data would not pass (see decision_publish_problems).
+    Returns whether it changed: publishing a published decision changes nothing.
+    """
+    if decision.is_published:
+        return False
+    if problems := decision_publish_problems(decision=decision):
+        raise ValidationError(problems)
+    decision.is_published = True
+    decision.save(update_fields=["is_published", "updated_at"])
+    return True
+
+
+def decision_unpublish(*, decision: Decision) -> bool:
+    """Take the decision back to a draft, out of every public output. Returns whether it changed."""
+    if not decision.is_published:
+        return False
+    decision.is_published = False
+    decision.save(update_fields=["is_published", "updated_at"])
+    return True
 
 
 def _unique_slug(model: type, text: str, *, exclude_pk: Any = None) -> str:
@@ -339,6 +386,35 @@ def decision_twin(
     return next((twin for twin in twins if _dates_compatible(twin, record)), None)
 
 
+LOOKALIKE_DAYS = 30
+
+
+def decision_lookalikes(
+    *, authority: Authority, organisation: Organisation, decision_date: datetime.date | None,
+    amount: Decimal, currency: str, exclude_pk: int | None = None,
+) -> DecisionQuerySet:
+    """Decisions, drafts included, that an editor entering this one may be entering a second time.
+
+    The same authority and organisation with decision dates within LOOKALIKE_DAYS of each other, or the
+    same amount in the same currency on the same date. A date that is not known cannot be compared: the
+    same authority, organisation and amount then count. `exclude_pk` is the decision being changed,
+    which is never its own lookalike.
+    """
+    same_parties = Q(authority=authority, organisation=organisation)
+    same_amount = Q(amount=amount, currency=currency)
+    if decision_date is None:
+        alike = same_parties & same_amount
+    else:
+        window = datetime.timedelta(days=LOOKALIKE_DAYS)
+        alike = (
+            same_parties & Q(decision_date__range=(decision_date - window, decision_date + window))
+            | same_amount & Q(decision_date=decision_date)
+            | same_parties & same_amount & Q(decision_date__isnull=True)
+        )
+    lookalikes = Decision.objects.filter(alike).with_related().order_by("decision_date", "number")
+    return lookalikes.exclude(pk=exclude_pk) if exclude_pk is not None else lookalikes
+
+
 def _converted(decision: Decision) -> tuple:
     return (decision.amount_eur, decision.eur_rate, decision.eur_rate_date, decision.current_amount_eur)
 
@@ -354,7 +430,9 @@ def _source_rows(sources: Iterable[Any]) -> list[tuple]:
     return [(s.url, s.title, s.language, s.kind) for s in sources]
 
 
-def decision_upsert(*, record: DecisionRecord, from_source: bool = False) -> tuple[Decision, Change]:
+def decision_upsert(
+    *, record: DecisionRecord, from_source: bool = False, publish: bool = False
+) -> tuple[Decision, Change]:
     """Create or update the decision a record describes; a second call with the same record changes nothing.
 
     A record with a reference (FT-<n>), or with neither reference nor external id, is the register's own
@@ -363,11 +441,13 @@ def decision_upsert(*, record: DecisionRecord, from_source: bool = False) -> tup
     external id and no reference, is merged instead (see _decision_merge): it never overwrites an
     editor's correction. `from_source` says the record comes from an outside source: an unknown
     authority is then created, and new authorities and organisations are flagged for review.
+    `publish` says whether a decision it creates is published (otherwise a draft); updating a decision
+    never changes whether it is published.
     Raises RecordError when the record cannot be stored (unknown authority, inconsistent appeals, no rate).
     """
     authority = _authority_for_record(record, from_source=from_source)
     if record.external_id and not record.number:
-        return _decision_merge(record=record, authority=authority, from_source=from_source)
+        return _decision_merge(record=record, authority=authority, from_source=from_source, publish=publish)
     decision = None
     if record.number:
         decision = Decision.objects.filter(number=record.number).first()
@@ -375,7 +455,7 @@ def decision_upsert(*, record: DecisionRecord, from_source: bool = False) -> tup
         decision = decision_twin(record=record, authority=authority, organisation=organisation)
     with transaction.atomic():
         decision, change = _decision_write(
-            record=record, authority=authority, decision=decision, from_source=from_source
+            record=record, authority=authority, decision=decision, from_source=from_source, publish=publish
         )
         if record.external_id:
             _provenance_ensure(decision=decision, record=record)
@@ -383,9 +463,10 @@ def decision_upsert(*, record: DecisionRecord, from_source: bool = False) -> tup
 
 
 def _decision_write(
-    *, record: DecisionRecord, authority: Authority, decision: Decision | None, from_source: bool
+    *, record: DecisionRecord, authority: Authority, decision: Decision | None, from_source: bool,
+    publish: bool = False,
 ) -> tuple[Decision, Change]:
-    """Write every field of the record over the decision (a new one when None)."""
+    """Write every field of the record over the decision (a new one when None, published if `publish`)."""
     stored_appeals = list(decision.appeals.all()) if decision else []
     given_appeals = None if record.appeals is None else appeals_in_order(record.appeals)
     appeals = given_appeals if given_appeals is not None else stored_appeals
@@ -424,7 +505,7 @@ def _decision_write(
             raise RecordError([f"{record.external_source} {record.external_id} already describes {twin.reference}"])
     if decision is None:
         change = Change.CREATED
-        decision = Decision(**values)
+        decision = Decision(**values, is_published=publish)
         if record.number:
             decision.number = record.number
             _reference_counter_raise(record.number)
@@ -522,7 +603,9 @@ def _decision_values(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _decision_merge(*, record: DecisionRecord, authority: Authority, from_source: bool) -> tuple[Decision, Change]:
+def _decision_merge(
+    *, record: DecisionRecord, authority: Authority, from_source: bool, publish: bool = False
+) -> tuple[Decision, Change]:
     """Merge what a source says about a decision into the register, field by field (a three-way merge).
 
     The base is what the same source said last time (its Provenance). A field the source did not change
@@ -544,7 +627,7 @@ def _decision_merge(*, record: DecisionRecord, authority: Authority, from_source
             )
             if twin is None:
                 decision, _ = _decision_write(
-                    record=record, authority=authority, decision=None, from_source=from_source
+                    record=record, authority=authority, decision=None, from_source=from_source, publish=publish
                 )
                 _provenance_ensure(decision=decision, record=record)
                 return decision, Change.CREATED
@@ -762,7 +845,8 @@ def register_load(*, data: bytes, dry_run: bool = False) -> LoadReport:
             for index, row in rows:
                 try:
                     with transaction.atomic():
-                        _, change = decision_upsert(record=decision_record(row))
+                        # The register's own curated data: published as it is loaded.
+                        _, change = decision_upsert(record=decision_record(row), publish=True)
                 except RecordError as error:
                     report.problems.append(RowProblem(index, row_label(row), error.problems))
                 else:
@@ -771,4 +855,245 @@ def register_load(*, data: bytes, dry_run: bool = False) -> LoadReport:
                 raise _DryRun
     except _DryRun:
         pass
+    return report
+
+
+# Merging organisations (one kept, one merged into it) and bulk entry (an editor's interchange CSV).
+
+
+@dataclass(frozen=True)
+class OrganisationMerge:
+    """What merging one organisation into another moves and fills in: planned, or (once returned by
+    organisation_merge) done. `refused` says why it cannot be done; "" when it can."""
+
+    keep: Organisation
+    merge: Organisation
+    decisions: int
+    subsidiaries: int
+    aliases: tuple[str, ...]  # the merged one's names that the kept one gains as aliases
+    filled: tuple[str, ...]  # the kept one's blank fields taken from the merged one (verbose names)
+    refused: str = ""
+
+
+def _organisation_ancestors(organisation: Organisation) -> list[int]:
+    """The pks of the organisation's parent group, its parent group, and so on up."""
+    ancestors: list[int] = []
+    parent = organisation.parent_id
+    while parent is not None and parent not in ancestors:
+        ancestors.append(parent)
+        parent = Organisation.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
+    return ancestors
+
+
+def _merge_fill(keep: Organisation, merge: Organisation) -> dict[str, Any]:
+    """The values of the kept organisation's blank fields that the merged one has."""
+    values: dict[str, Any] = {}
+    for name in ("country", "sector"):
+        if not getattr(keep, name) and getattr(merge, name):
+            values[name] = getattr(merge, name)
+    if keep.turnover is None and merge.turnover is not None:
+        # One figure: the amount goes with its currency, year and source (organisation_turnover_complete).
+        values |= {name: getattr(merge, name) for name in
+                   ("turnover", "turnover_currency", "turnover_year", "turnover_source")}
+    if keep.parent_id is None and merge.parent_id is not None and merge.parent_id != keep.pk:
+        # Not a group that lies within either of the two: the kept one would end up inside its own group.
+        if not {keep.pk, merge.pk} & set(_organisation_ancestors(merge.parent)):
+            values["parent"] = merge.parent
+    return values
+
+
+def _merge_aliases(keep: Organisation, merge: Organisation) -> list[str]:
+    """The merged one's name and aliases, less those the kept one already matches (same name_key)."""
+    known = {name_key(keep.name)} | {name_key(name) for name in keep.aliases.values_list("name", flat=True)}
+    names = []
+    for name in [merge.name, *merge.aliases.order_by("name").values_list("name", flat=True)]:
+        if (key := name_key(name)) not in known:
+            known.add(key)
+            names.append(name)
+    return names
+
+
+def organisation_merge_plan(*, keep: Organisation, merge: Organisation) -> OrganisationMerge:
+    """What organisation_merge would do (or why it refuses), without changing anything."""
+    refused = ""
+    if keep.pk == merge.pk:
+        refused = gettext("An organisation cannot be merged into itself.")
+    elif merge.pk in _organisation_ancestors(keep):
+        refused = gettext(
+            "“%(keep)s” is within the group of “%(merge)s”: keeping it would make it its own parent group. "
+            "Keep “%(merge)s” instead, or change the parent group of “%(keep)s” first."
+        ) % {"keep": keep.name, "merge": merge.name}
+    filled = _merge_fill(keep, merge)
+    return OrganisationMerge(
+        keep=keep,
+        merge=merge,
+        decisions=merge.decisions.count(),
+        subsidiaries=merge.subsidiaries.count(),
+        aliases=tuple(_merge_aliases(keep, merge)),
+        filled=tuple(
+            str(Organisation._meta.get_field(name).verbose_name)
+            for name in ("country", "sector", "parent", "turnover") if name in filled
+        ),
+        refused=refused,
+    )
+
+
+@transaction.atomic
+def organisation_merge(*, keep: Organisation, merge: Organisation) -> OrganisationMerge:
+    """Merge `merge` into `keep`, which stays; `merge` is deleted. Every decision is kept.
+
+    The merged one's decisions and subsidiaries move to the kept one, its name and aliases become the
+    kept one's aliases (so imports still find it), and the kept one's blank fields are filled from it.
+    Rows are saved one by one, not with queryset.update(), so that the change history records each.
+    Raises ValidationError when the merge is refused (see organisation_merge_plan).
+    """
+    try:
+        keep = Organisation.objects.select_for_update().get(pk=keep.pk)
+        merge = Organisation.objects.select_for_update().get(pk=merge.pk)
+    except Organisation.DoesNotExist:
+        raise ValidationError(gettext("The organisation no longer exists; it may have been merged already.")) from None
+    plan = organisation_merge_plan(keep=keep, merge=merge)
+    if plan.refused:
+        raise ValidationError(plan.refused)
+    # Saved with each row as `_change_reason`, which django-simple-history keeps as its entry's reason.
+    reason = f"merged {merge.name} (#{merge.pk}) into {keep.name} (#{keep.pk})"
+
+    moved = []
+    for decision in Decision.objects.select_for_update().filter(organisation=merge):
+        decision.organisation, decision._change_reason = keep, reason
+        decision.save(update_fields=["organisation", "updated_at"])
+        moved.append(decision.pk)
+    # What a source last said names the organisation by pk: point it at the kept one too, or the next
+    # import would see the organisation change and count the decision as updated.
+    for provenance in Provenance.objects.filter(decision__in=moved):
+        if provenance.values.get("organisation") == str(merge.pk):
+            provenance.values["organisation"] = str(keep.pk)
+            provenance.save(update_fields=["values"])
+    for subsidiary in Organisation.objects.select_for_update().filter(parent=merge):
+        subsidiary.parent, subsidiary._change_reason = keep, reason
+        subsidiary.save(update_fields=["parent"])
+
+    names = set(plan.aliases)
+    for alias in merge.aliases.all():
+        if alias.name in names:  # the others repeat a name the kept one has: they go with the merged one
+            alias.organisation, alias.name_key, alias._change_reason = keep, name_key(alias.name), reason
+            alias.save()
+            names.discard(alias.name)
+    if merge.name in names:
+        OrganisationAlias.objects.create(organisation=keep, name=merge.name, name_key=name_key(merge.name))
+
+    if filled := _merge_fill(keep, merge):
+        _assign(keep, filled)
+        keep.full_clean()
+        keep._change_reason = reason
+        keep.save()
+    merge._change_reason = reason
+    merge.delete()
+    return plan
+
+
+PROBLEM = "problem"  # a row's outcome when it cannot be stored, beside the Change values
+
+
+class UploadTooLarge(ValueError):
+    """The file has more rows than one upload may apply; the message says so and what to do instead."""
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    """One row of an uploaded file and what applying it did, or would do."""
+
+    row: int
+    label: str
+    outcome: str  # a Change value, or PROBLEM
+    reason: str = ""
+    decision: int | None = None  # the decision's pk, when it exists after the apply
+    reference: str = ""
+
+
+@dataclass
+class UploadReport:
+    rows: list[UploadRow] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        counts = Counter(row.outcome for row in self.rows)
+        return {outcome: counts[outcome] for outcome in (*(change.value for change in Change), PROBLEM)}
+
+    @property
+    def changed(self) -> list[int]:
+        """The pks of the decisions created or updated."""
+        return [row.decision for row in self.rows
+                if row.decision and row.outcome in (Change.CREATED, Change.UPDATED)]
+
+
+def _record_label(record: DecisionRecord) -> str:
+    date = record.decision_date.isoformat() if record.decision_date else "?"
+    parts = [f"{REFERENCE_PREFIX}{record.number}"] if record.number else []
+    return " · ".join([*parts, record.organisation, record.authority, date, f"{record.amount} {record.currency}"])
+
+
+def _decision_of_record(record: DecisionRecord) -> Decision | None:
+    """The decision that decision_upsert wrote a record to, found again the way it finds one."""
+    if record.number:
+        return Decision.objects.filter(number=record.number).first()
+    if record.external_id:
+        provenance = (
+            Provenance.objects.select_related("decision")
+            .filter(source=record.external_source, external_id=record.external_id).first()
+        )
+        return provenance.decision if provenance else None
+    authority = authority_find(name=record.authority, country=record.country)
+    organisation = organisation_find(record.organisation)
+    if authority is None or organisation is None:
+        return None
+    return decision_twin(record=record, authority=authority, organisation=organisation)
+
+
+def decision_upload_apply(
+    *, data: bytes, publish: bool = False, dry_run: bool = False, max_rows: int | None = None
+) -> UploadReport:
+    """Apply an editor's interchange CSV as the importer does, and say what became of each row.
+
+    Every row goes through importing.result_apply, the importer's own path (a savepoint a row,
+    decision_upsert), one row at a time so that its outcome is known. The decisions it creates are
+    drafts unless `publish`. With `dry_run` everything is rolled back, the way `import_file --dry-run`
+    does it. Raises UnreadableSource when the file cannot be read at all, and UploadTooLarge when it
+    has more than `max_rows` rows.
+    """
+    from .importers import AdapterResult  # here, not at the top: importing imports this module
+    from .importers.interchange import read_interchange_csv
+    from .importing import result_apply
+
+    result = read_interchange_csv(data)
+    if max_rows is not None and (rows := len(result.records) + len(result.problems)) > max_rows:
+        raise UploadTooLarge(gettext(
+            "The file has %(rows)d rows; one upload applies at most %(max)d. Split it into smaller files "
+            "(or have it imported with “manage.py import_file”)."
+        ) % {"rows": rows, "max": max_rows})
+    report = UploadReport([UploadRow(p.row, p.label, PROBLEM, "; ".join(p.problems)) for p in result.problems])
+    created: set[int] = set()
+    try:
+        with transaction.atomic():
+            for row, record in result.records:
+                outcome = result_apply(result=AdapterResult(records=[(row, record)]), source=None, publish=publish)
+                if outcome.failed:
+                    reason = "; ".join(reason for _, _, reason in outcome.problems)
+                    report.rows.append(UploadRow(row, _record_label(record), PROBLEM, reason))
+                    continue
+                change = next(change for change in Change if getattr(outcome, change.value))
+                decision = _decision_of_record(record)
+                if decision is not None and change == Change.CREATED:
+                    created.add(decision.pk)
+                # A dry run's new decisions vanish with it, and so do the numbers they were given.
+                known = decision is not None and not (dry_run and decision.pk in created)
+                report.rows.append(UploadRow(
+                    row, _record_label(record), change.value,
+                    decision=decision.pk if known else None, reference=decision.reference if known else "",
+                ))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    report.rows.sort(key=lambda upload_row: upload_row.row)
     return report

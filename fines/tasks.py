@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from .importers.fetch import FetchError, fetch
-from .importing import Progress, SourceBusy, run_begin, run_finish, source_read
+from .importing import AlreadyDone, Progress, SourceBusy, run_begin, run_finish, source_read
 from .models import ImportSource
 from .vocabularies import RunStatus
 
@@ -30,14 +30,19 @@ def source_import(source: ImportSource, *, task_id: str = "", progress: Progress
     """Fetch one source and apply it under the source's lock; the work of the task and of the command.
 
     Returns a summary (source, status, and run, reason or error). A fetch that fails is recorded as a
-    failed run and then raised as FetchError, so that the caller decides whether to try again. A run
+    failed run and then raised as FetchError, so that the caller decides whether to try again; so is
+    SourceBusy when a live run of this same task holds the source (a second delivery of it). A run
     stopped by the task's soft time limit is finished as failed and its lock released; the rows it did
     are kept, and the next run goes on from them unchanged.
     """
     try:
         run = run_begin(source=source, task_id=task_id)
     except SourceBusy as busy:
+        if busy.same_task:
+            raise  # the task's own earlier delivery is still at work: the task looks again later
         return {"source": source.name, "status": "skipped", "reason": str(busy)}
+    except AlreadyDone as done:
+        return {"source": source.name, "status": "skipped", "reason": str(done)}
     rows = {"done": 0, "total": 0}
 
     def count(done: int, total: int) -> None:
@@ -89,6 +94,10 @@ def import_source(self, source_id: int) -> dict:
         return {"source": source_id, "status": "skipped", "reason": "no such enabled source"}
     try:
         return source_import(source, task_id=self.request.id or "")
+    except SourceBusy as busy:  # delivered again while its first delivery still works: look again later
+        if self.request.retries < MAX_TRIES - 1:
+            raise self.retry(exc=busy, countdown=settings.FINES_IMPORT_TAKEOVER_AFTER) from None
+        return {"source": source.name, "status": "skipped", "reason": str(busy)}
     except FetchError as error:
         if error.retryable and self.request.retries < MAX_TRIES - 1:
             raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from None

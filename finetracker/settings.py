@@ -7,11 +7,17 @@ This is the one place that reads the environment; production and a laptop differ
     BROKER_DIR     folder of the serverless broker (default var/broker; the worker tests use their own)
     CELERY_VISIBILITY_TIMEOUT  seconds before Redis hands an unacknowledged task to another worker
                    (default 1 hour, see below; the killed-worker test uses 20 s)
+    FINES_IMPORT_TAKEOVER_SECONDS  how long a run of a task delivered again must have been silent
+                   before that task takes it over (default 120; the killed-worker test uses 5)
     SECRET_KEY     required when DEBUG is off
     DEBUG          "1"/"true" for development; off by default
     ALLOWED_HOSTS  comma-separated; defaults to local names when DEBUG is on
     CONN_MAX_AGE   seconds a database connection is kept open (default 60; the tests use 0)
+    LOGIN_FAILURE_LIMIT    failed logins in a row that lock an account (default 10)
+    LOGIN_COOLOFF_MINUTES  how long such an account stays locked after its last failure (default 15)
+    OTP_REQUIRED_FOR_CHIEF_EDITORS  "1" makes chief editors set up and use an authenticator app (default off)
 """
+import datetime
 import os
 import tempfile
 from pathlib import Path
@@ -61,7 +67,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.EditorsAdminConfig",  # django.contrib.admin, with the editors' site as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +79,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "corsheaders",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
     "fines",
 ]
 
@@ -86,8 +96,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): did this session give a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its docs ask: turns a login refused during a cool-off into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "finetracker.urls"
@@ -125,6 +138,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Logins (accounts/): django-axes refuses logins to an account after LOGIN_FAILURE_LIMIT failures in a row,
+# until LOGIN_COOLOFF_MINUTES after the last of them; django-otp adds an authenticator app's code.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, so that a locked account is refused before its password is tried
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= datetime.timedelta(0):
+    # Without a cool-off, axes locks an account until someone unlocks it by hand.
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be at least 1.")
+# By account, not by address: editors share offices and proxies, and a guesser changes address. Failures
+# count per username whatever the address, browser or cookies; axes.W006 warns of any list without the address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+# Tries during the cool-off do not restart it, so it ends when the lockout page says it does.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+AXES_VERBOSE = False  # no banner from every manage.py command; failures and lockouts are still logged
+OTP_REQUIRED_FOR_CHIEF_EDITORS = env_bool("OTP_REQUIRED_FOR_CHIEF_EDITORS")
+OTP_TOTP_ISSUER = "finetracker"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admin does not show secrets, not even to superusers
+
+# Sessions are the editors' (the public site keeps none): a working day long, out of reach of page scripts
+# and of other sites' forms. The cookies' Secure flag goes with the HTTPS settings (see the Reliability issue).
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -157,6 +201,10 @@ STORAGES = {
 FINES_IMPORT_SOFT_TIME_LIMIT = 25 * 60
 FINES_IMPORT_TIME_LIMIT = 30 * 60
 FINES_IMPORT_RETRY_MAX_WAIT = 15 * 60  # the longest backoff before another try of a failed fetch
+# A running import shows a sign of life every few seconds (ImportRun.beat_at). When its task is delivered
+# again, the run is taken over only once it has been silent this long (its worker died); while it lives,
+# the new delivery waits and tries again. Longer than a fetch may take (fines/importers/fetch.py).
+FINES_IMPORT_TAKEOVER_AFTER = env_int("FINES_IMPORT_TAKEOVER_SECONDS", 120)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 BROKER_DIR = Path(os.environ.get("BROKER_DIR") or VAR_DIR / "broker")

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from fines.models import ArticleCitation, Authority, Decision, Organisation
 from fines.names import name_key
-from fines.permissions import EDITORS_GROUP
+from fines.permissions import CHIEF_EDITORS_GROUP, EDITORS_GROUP
 from fines.services import decision_convert, decision_next_number
 from fines.vocabularies import Status
 from tests.forms import STRONG_PASSWORD
@@ -42,6 +42,20 @@ def editor(db):
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def chief_editor(db):
+    """A staff account in Editors and Chief editors, as `create_editor --chief` makes it."""
+    user = User.objects.create_user("chief", password=STRONG_PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP), Group.objects.get(name=CHIEF_EDITORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def chief_editor_client(client, chief_editor):
+    client.force_login(chief_editor)
     return client
 
 
@@ -82,6 +96,8 @@ def make_decision(db, make_authority, make_organisation):
         **fields,
     ):
         fields.setdefault("current_amount", None if status == Status.PROPOSED else Decimal(amount))
+        # The register's data as readers see it; a test of drafts says is_published=False.
+        fields.setdefault("is_published", True)
         decision = Decision(
             number=decision_next_number(),
             authority=authority or make_authority(),

@@ -202,7 +202,7 @@ def _bulk_decisions(count: int, *, authority, organisation, with_related: bool =
             decision_date=datetime.date(2020, 1, 1) + datetime.timedelta(days=number % 1500),
             amount=Decimal(1000 * number), currency="EUR", amount_eur=Decimal(1000 * number), eur_rate=Decimal(1),
             current_amount=Decimal(1000 * number), status=Status.APPEALED if with_related else Status.IMPOSED,
-            summary="A synthetic decision for a test of size.",
+            summary="A synthetic decision for a test of size.", is_published=True,
         )
         for number in range(start, start + count)
     )

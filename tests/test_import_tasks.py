@@ -1,4 +1,5 @@
 """The import task and command end to end: a source served over HTTP on loopback, read twice."""
+import datetime
 import http.server
 import io
 import json
@@ -9,6 +10,7 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from fines import tasks
 from fines.importing import STALE_AFTER
@@ -87,11 +89,25 @@ def test_a_server_error_is_retried_then_given_up_with_the_reason(source):
 
 def test_the_run_carries_the_task_id_and_a_redelivered_task_takes_over_its_abandoned_run(source):
     left = ImportRun.objects.create(source=source, task_id="task-1")  # its worker died mid-run
+    ImportRun.objects.filter(pk=left.pk).update(beat_at=timezone.now() - datetime.timedelta(minutes=3))
     result = import_source.apply(args=[source.pk], task_id="task-1").get()
     assert result["status"] == RunStatus.SUCCEEDED
     assert ImportRun.objects.get(pk=result["run"]).task_id == "task-1"
     left.refresh_from_db()
     assert left.status == RunStatus.FAILED and "abandoned" in left.error
+    # Delivered once more: that delivery's import is done already, so it changes nothing.
+    again = import_source.apply(args=[source.pk], task_id="task-1").get()
+    assert again["status"] == "skipped" and "earlier delivery" in again["reason"]
+    assert ImportRun.objects.filter(source=source).count() == 2
+
+
+def test_a_task_delivered_again_while_its_run_lives_waits_and_tries_again(source):
+    ImportRun.objects.create(source=source, task_id="task-1")  # alive: a sign of life just now
+    # Run eagerly here, its tries follow at once (a worker waits FINES_IMPORT_TAKEOVER_AFTER between them);
+    # the run still lives through all of them, so the task gives up without a second run.
+    result = import_source.apply(args=[source.pk], task_id="task-1").get()
+    assert result["status"] == "skipped" and "still" in result["reason"]
+    assert ImportRun.objects.filter(source=source).count() == 1
 
 
 def test_a_run_stopped_by_the_soft_time_limit_is_failed_with_the_reason_and_frees_the_source(source, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from fines.importers import AdapterResult, CandidateRecord
-from fines.importing import SourceBusy, result_apply, run_begin, run_finish
+from fines.importing import AlreadyDone, SourceBusy, result_apply, run_begin, run_finish
 from fines.interchange import RowProblem, decision_record
 from fines.models import Authority, Candidate, Decision, ImportRun, ImportSource
 from fines.vocabularies import ImportFormat, RunStatus
@@ -68,8 +68,35 @@ def test_a_run_records_its_counts_and_problems_and_releases_the_lock(source):
 
 def test_a_run_left_by_a_dead_worker_does_not_block_the_source_for_ever(source):
     stale = run_begin(source=source)
-    ImportRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - datetime.timedelta(hours=2))
+    ImportRun.objects.filter(pk=stale.pk).update(beat_at=timezone.now() - datetime.timedelta(hours=2))
     fresh = run_begin(source=source)
     stale.refresh_from_db()
     assert stale.status == RunStatus.FAILED and "abandoned" in stale.error
     assert fresh.status == RunStatus.RUNNING
+
+
+def test_a_task_delivered_twice_imports_once(source):
+    first = run_begin(source=source, task_id="task-1")
+    # Delivered again while its first delivery still works: it must wait, not start a second run.
+    with pytest.raises(SourceBusy) as busy:
+        run_begin(source=source, task_id="task-1")
+    assert busy.value.same_task
+    run_finish(run=first, status=RunStatus.SUCCEEDED)
+    # Delivered again after the first delivery finished: nothing to do.
+    with pytest.raises(AlreadyDone):
+        run_begin(source=source, task_id="task-1")
+    assert ImportRun.objects.filter(source=source).count() == 1
+
+
+def test_a_silent_run_of_the_same_task_is_taken_over_at_once(source, settings):
+    settings.FINES_IMPORT_TAKEOVER_AFTER = 5
+    dead = run_begin(source=source, task_id="task-1")
+    ImportRun.objects.filter(pk=dead.pk).update(beat_at=timezone.now() - datetime.timedelta(seconds=6))
+    # Another task still finds the source busy: the dead run is not an hour silent yet.
+    with pytest.raises(SourceBusy) as busy:
+        run_begin(source=source, task_id="task-2")
+    assert not busy.value.same_task
+    taken_over = run_begin(source=source, task_id="task-1")
+    dead.refresh_from_db()
+    assert (dead.status, taken_over.status) == (RunStatus.FAILED, RunStatus.RUNNING)
+    assert "abandoned" in dead.error

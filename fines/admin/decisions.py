@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import review, services
@@ -25,7 +25,11 @@ from ..models import (
     Source,
 )
 from ..vocabularies import CandidateStatus
-from .common import ReadOnlyFormSet, check_date_precision
+from .bulk import BulkUploadMixin
+from .common import BOTH_PLACES, ReadOnlyFormSet, check_date_precision
+
+# The fields that say which decision it is: a change to any of them may make it look like another one.
+IDENTIFYING_FIELDS = ("authority", "organisation", "decision_date", "amount", "currency")
 
 
 class DecisionFactsInline(admin.TabularInline):
@@ -67,9 +71,18 @@ class OpenDisagreementInline(DecisionFactsInline):
 
 
 class DecisionForm(forms.ModelForm):
+    separate_decision = forms.BooleanField(
+        label=_("This is a separate decision; save it anyway"), required=False,
+        help_text=_("Same-day fines against one organisation, or two fines of the same amount, do happen."),
+    )
+
     class Meta:
         model = Decision
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookalikes: list[Decision] = []
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].upper()
@@ -95,7 +108,30 @@ class DecisionForm(forms.ModelForm):
                 services.decision_convert(decision=probe)
             except ConversionError as error:
                 raise ValidationError({"currency": str(error)}) from None
+        self._check_lookalikes(cleaned)
         return cleaned
+
+    def _check_lookalikes(self, cleaned: dict) -> None:
+        """Refuse to save what looks like a decision the register has, until the editor confirms it is another.
+
+        A change is checked only when it touches what identifies the decision, so that a pair confirmed
+        once as two decisions does not ask again at every correction.
+        """
+        if self.errors:
+            return  # what is wrong with the fields comes first; the next save compares what they then say
+        if self.instance.pk is not None and not set(self.changed_data) & set(IDENTIFYING_FIELDS):
+            return
+        self.lookalikes = list(services.decision_lookalikes(
+            authority=cleaned["authority"], organisation=cleaned["organisation"],
+            decision_date=cleaned.get("decision_date"), amount=cleaned["amount"], currency=cleaned["currency"],
+            exclude_pk=self.instance.pk,
+        )[:10])
+        if self.lookalikes and not cleaned.get("separate_decision"):
+            raise ValidationError(
+                _("This looks like a decision the register already has (see below). If it is a separate "
+                  "decision, tick “%(confirm)s” and save again."),
+                code="lookalike", params={"confirm": self.fields["separate_decision"].label},
+            )
 
 
 class AppealFormSet(BaseInlineFormSet):
@@ -138,8 +174,20 @@ class AppealEventInline(admin.StackedInline):
     fields = [("date", "date_precision"), ("body", "case_number"), ("outcome", "amount_after"), "source_url", "note"]
 
 
+class SourceFormSet(BaseInlineFormSet):
+    """A published decision keeps at least one source that readers can check."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.instance.is_published:
+            return
+        if not any(form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms):
+            raise ValidationError(_("A published decision needs at least one source: add one, or leave it a draft."))
+
+
 class SourceInline(admin.TabularInline):
     model = Source
+    formset = SourceFormSet
     extra = 0
     min_num = 1
     fields = ["url", "title", "language", "kind"]
@@ -152,18 +200,36 @@ class ArticleCitationInline(admin.TabularInline):
     fields = ["article", "provision"]
 
 
+class PublicationFilter(admin.SimpleListFilter):
+    title = _("publication")
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return [("draft", _("drafts")), ("published", _("published"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("draft", "published"):
+            return queryset.filter(is_published=self.value() == "published")
+        return queryset
+
+
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(BulkUploadMixin, admin.ModelAdmin):
     form = DecisionForm
-    list_display = ["reference", "organisation", "authority", "decision_date", "amount", "currency", "amount_eur", "status"]
+    change_form_template = "admin/fines/decision/change_form.html"
+    list_display = [
+        "reference", "organisation", "authority", "decision_date", "amount", "currency", "amount_eur", "status",
+        "publication",
+    ]
     list_display_links = ["reference", "organisation"]
-    list_filter = ["status", "legal_basis", "authority__country", "violation_type", "sector", "is_published"]
+    list_filter = [PublicationFilter, "status", "legal_basis", "authority__country", "violation_type", "sector"]
     list_select_related = ["organisation", "authority"]
     search_fields = ["organisation__name", "organisation__parent__name", "authority__short_name", "case_number", "summary", "=number"]
     autocomplete_fields = ["authority", "organisation"]
     date_hierarchy = "decision_date"
     readonly_fields = ["reference", "amount_eur", "eur_rate", "eur_rate_date", "current_amount_eur", "date_added", "updated_at"]
     inlines = [AppealEventInline, SourceInline, ArticleCitationInline]
+    actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["reference", "authority", "organisation", "is_published"]}),
         (_("Dates"), {"fields": [("decision_date", "date_precision"), "announced_date"]}),
@@ -186,6 +252,79 @@ class DecisionAdmin(admin.ModelAdmin):
     @admin.display(description=_("reference"), ordering="number")
     def reference(self, decision: Decision) -> str:
         return decision.reference
+
+    @admin.display(description=_("publication"), ordering="is_published")
+    def publication(self, decision: Decision) -> str:
+        return gettext("published") if decision.is_published else gettext("draft")
+
+    def view_on_site(self, decision: Decision) -> str | None:
+        return decision.get_absolute_url() if decision.is_published else None  # a draft has no public page
+
+    # Publishing: only chief editors (fines.publish_decision) decide what the public sees. Without the
+    # permission, "published" is shown but is not a field of the form, so no POST can set it.
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.publish_decision")
+
+    def get_readonly_fields(self, request, obj: Decision | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if self.has_publish_permission(request) else [*readonly, "is_published"]
+
+    def _log_publication(self, request, decision: Decision) -> None:
+        """In the decision's admin history, as a change of the field, the way the form would log it."""
+        with translation.override(None):  # stored in English; the history page translates it
+            field = str(Decision._meta.get_field("is_published").verbose_name)
+        self.log_change(request, decision, [{"changed": {"fields": [field]}}])
+
+    @admin.action(
+        permissions=["publish"], location=BOTH_PLACES,
+        description=_("Publish this decision"), description_plural=_("Publish the selected decisions"),
+    )
+    def publish(self, request, queryset) -> None:
+        published, already, refused = 0, 0, []
+        for decision in queryset.order_by("number"):
+            try:
+                changed = services.decision_publish(decision=decision)
+            except ValidationError as error:
+                refused.append(f"{decision.reference} ({'; '.join(error.messages)})")
+                continue
+            if changed:
+                self._log_publication(request, decision)
+            published += changed
+            already += not changed
+        if published:
+            self.message_user(request, ngettext(
+                "Published %(count)d decision.", "Published %(count)d decisions.", published
+            ) % {"count": published}, messages.SUCCESS)
+        if already:
+            self.message_user(request, ngettext(
+                "%(count)d decision was published already.", "%(count)d decisions were published already.", already
+            ) % {"count": already}, messages.WARNING)
+        if refused:
+            self.message_user(request, gettext(
+                "Not published, as their data would not pass: %(decisions)s. Correct them and publish again."
+            ) % {"decisions": " · ".join(refused)}, messages.ERROR)
+
+    @admin.action(
+        permissions=["publish"], location=BOTH_PLACES,
+        description=_("Unpublish this decision (back to draft)"),
+        description_plural=_("Unpublish the selected decisions (back to drafts)"),
+    )
+    def unpublish(self, request, queryset) -> None:
+        selected = list(queryset.order_by("number"))
+        changed = [decision for decision in selected if services.decision_unpublish(decision=decision)]
+        for decision in changed:
+            self._log_publication(request, decision)
+        if changed:
+            self.message_user(request, ngettext(
+                "%(references)s is a draft again, off the public site.",
+                "%(references)s are drafts again, off the public site.",
+                len(changed),
+            ) % {"references": ", ".join(decision.reference for decision in changed)}, messages.SUCCESS)
+        if left := len(selected) - len(changed):
+            self.message_user(request, ngettext(
+                "%(count)d decision was a draft already.", "%(count)d decisions were drafts already.", left
+            ) % {"count": left}, messages.WARNING)
 
     def get_inlines(self, request, obj: Decision | None) -> list:
         inlines = list(super().get_inlines(request, obj))

@@ -33,9 +33,10 @@ from .common import BOTH_PLACES, ReviewedByActions, admin_link, external_link
 @admin.register(ImportSource)
 class ImportSourceAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "title", "format", "authority", "every_minutes", "enabled", "last_run_status", "last_run_at",
+        "name", "title", "format", "authority", "every_minutes", "enabled", "publish_imports",
+        "last_run_status", "last_run_at",
     ]
-    list_filter = ["format", "enabled"]
+    list_filter = ["format", "enabled", "publish_imports"]
     list_select_related = ["authority"]
     search_fields = ["name", "title", "url"]
     autocomplete_fields = ["authority"]
@@ -48,6 +49,12 @@ class ImportSourceAdmin(admin.ModelAdmin):
             last_run_status=Subquery(last_run.values("status")[:1]),
             last_run_at=Subquery(last_run.values("started_at")[:1]),
         )
+
+    def get_readonly_fields(self, request, obj: ImportSource | None = None) -> list[str]:
+        # A source that publishes what it imports publishes without review: only those who may publish set it.
+        readonly = list(super().get_readonly_fields(request, obj))
+        may_publish = self.admin_site.get_model_admin(Decision).has_publish_permission(request)
+        return readonly if may_publish else [*readonly, "publish_imports"]
 
     @admin.display(description=_("last run"), ordering="last_run_status")
     def last_run_status(self, source: ImportSource) -> str | None:

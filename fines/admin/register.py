@@ -1,8 +1,14 @@
 """The register's other entries: organisations, authorities and the GDPR's articles."""
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from .. import services
 from ..models import (
     Article,
     Authority,
@@ -28,6 +34,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OrganisationAliasInline]
+    actions = ["merge_organisations"]
 
     def save_model(self, request, obj: Organisation, form, change: bool) -> None:
         obj.name_key = name_key(obj.name)
@@ -39,6 +46,52 @@ class OrganisationAdmin(admin.ModelAdmin):
             alias.save()
         for alias in formset.deleted_objects:
             alias.delete()
+
+    # Editors may merge although they may not delete organisations: a merge deletes only the emptied
+    # duplicate, after its decisions, subsidiaries and names have moved to the one that stays. Nothing
+    # of the register is lost, so it is a change, and needs change permission only.
+    @admin.action(description=_("Merge the selected organisations…"), permissions=["change"])
+    def merge_organisations(self, request, queryset):
+        organisations = list(queryset.select_related("parent")[:3])
+        if len(organisations) != 2:
+            self.message_user(request, gettext("Select exactly two organisations to merge."), messages.WARNING)
+            return None
+        plans = [
+            services.organisation_merge_plan(keep=organisations[0], merge=organisations[1]),
+            services.organisation_merge_plan(keep=organisations[1], merge=organisations[0]),
+        ]
+        chosen = next((plan for plan in plans if str(plan.keep.pk) == request.POST.get("keep")), None)
+        if request.POST.get("post") == "yes" and chosen is not None:
+            return self._merge(request, chosen)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Merge two organisations"),
+            "opts": self.opts,
+            "plans": plans,
+            "organisations": organisations,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "not_chosen": request.POST.get("post") == "yes",
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/fines/organisation/merge.html", context)
+
+    def _merge(self, request, plan: services.OrganisationMerge) -> None:
+        try:
+            done = services.organisation_merge(keep=plan.keep, merge=plan.merge)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        summary = gettext(
+            "“%(merge)s” is merged into “%(keep)s”. Moved: decisions %(decisions)d, subsidiaries "
+            "%(subsidiaries)d; names kept as aliases: %(aliases)s."
+        ) % {
+            "merge": done.merge.name, "keep": done.keep.name, "decisions": done.decisions,
+            "subsidiaries": done.subsidiaries, "aliases": ", ".join(done.aliases) or gettext("none"),
+        }
+        self.log_deletions(request, [plan.merge])
+        self.log_change(request, plan.keep, summary)
+        self.message_user(request, summary, messages.SUCCESS)
+        return None
 
 
 class AuthorityAliasInline(admin.TabularInline):

@@ -1,7 +1,9 @@
 """Import one file with the adapter for its kind, and say what happened: counts, problems, candidates.
 
-Rows that cannot be read are reported with their row and reason; the rest is stored. Exit status 0 when
-the file was read (even with rejected rows), non-zero only when it could not be read at all.
+Rows that cannot be read are reported with their row and reason; the rest is stored. The decisions it
+creates are drafts for a chief editor to publish, unless --publish is given; decisions it updates keep
+their state. Exit status 0 when the file was read (even with rejected rows), non-zero only when it could
+not be read at all.
 """
 import json
 from pathlib import Path
@@ -27,10 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("--source", help="Name of the import source the file came from (keeps candidates).")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
         parser.add_argument(
+            "--publish", action="store_true",
+            help="Publish the decisions it creates (default: drafts, even when --source is set to publish).",
+        )
+        parser.add_argument(
             "--json", action="store_true", dest="as_json", help="Print the summary as one JSON object, only."
         )
 
-    def handle(self, *args, kind: str, path: Path, source: str | None, dry_run: bool, as_json: bool, **options):
+    def handle(
+        self, *args, kind: str, path: Path, source: str | None, dry_run: bool, as_json: bool, publish: bool,
+        **options,
+    ):
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -47,12 +56,12 @@ class Command(BaseCommand):
         outcome = Outcome()
         try:
             with transaction.atomic():
-                outcome = result_apply(result=result, source=import_source)
+                outcome = result_apply(result=result, source=import_source, publish=publish)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
             pass
-        summary = _summary(outcome)
+        summary = _summary(outcome, published=publish)
         if as_json:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
@@ -60,8 +69,10 @@ class Command(BaseCommand):
 
     def _print(self, path: Path, summary: dict, *, dry_run: bool) -> None:
         verb = "Would import" if dry_run else "Imported"
+        state = "published" if summary["published"] else "drafts"
         self.stdout.write(
-            f"{verb} {path.name}: {summary['seen']} seen, {summary['created']} created, {summary['updated']} updated, "
+            f"{verb} {path.name}: {summary['seen']} seen, {summary['created']} created ({state}), "
+            f"{summary['updated']} updated, "
             f"{summary['unchanged']} unchanged, {summary['failed']} failed, {len(summary['candidates'])} candidates."
         )
         for problem in summary["problems"]:
@@ -71,10 +82,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  candidate: {candidate['url']} ({amount})")
 
 
-def _summary(outcome: Outcome) -> dict:
+def _summary(outcome: Outcome, *, published: bool) -> dict:
     return {
         "seen": outcome.seen,
         "created": outcome.created,
+        "published": published,  # whether the decisions it created are published (else drafts)
         "updated": outcome.updated,
         "unchanged": outcome.unchanged,
         "failed": outcome.failed,
