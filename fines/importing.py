@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -245,15 +245,30 @@ def run_finish(*, run: ImportRun, outcome: Outcome | None = None, status: str, e
 
 
 def source_read(
-    *, source: ImportSource, data: bytes, run: ImportRun, progress: Progress | None = None
+    *, source: ImportSource, data: bytes | Sequence[bytes], run: ImportRun, progress: Progress | None = None
 ) -> ImportRun:
-    """Apply one fetched body of a source to the register and close its run."""
+    """Apply what was fetched from a source (one body, or the pages of a wiki's answer) and close its run."""
     adapter = ADAPTERS.get(source.format)
     if adapter is None:
         return run_finish(run=run, status=RunStatus.FAILED, error=f"no adapter reads {source.format!r} yet")
+    pages = [data] if isinstance(data, bytes) else list(data)
     try:
-        result = adapter(data, source)
+        result = results_join([adapter(page, source) for page in pages])
     except UnreadableSource as error:
         return run_finish(run=run, status=RunStatus.FAILED, error=str(error))
     outcome = result_apply(result=result, source=source, run=run, progress=progress)
     return run_finish(run=run, outcome=outcome, status=RunStatus.SUCCEEDED)
+
+
+def results_join(results: Sequence[AdapterResult]) -> AdapterResult:
+    """One result from the pages of one answer; rows are numbered on from page to page."""
+    if len(results) == 1:
+        return results[0]
+    joined, offset = AdapterResult(), 0
+    for result in results:
+        joined.records += [(row + offset, record) for row, record in result.records]
+        joined.problems += [replace(problem, row=problem.row + offset) for problem in result.problems]
+        joined.candidates += result.candidates
+        joined.skipped += result.skipped
+        offset += result.seen + result.skipped  # every row the page had
+    return joined

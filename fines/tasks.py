@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime
 import random
+import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -11,11 +13,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from .importers.fetch import FetchError, fetch
+from .importers.gdprhub import gdprhub_continuation
 from .importing import AlreadyDone, Progress, SourceBusy, run_begin, run_finish, source_read
 from .models import ImportSource
-from .vocabularies import RunStatus
+from .vocabularies import ImportFormat, RunStatus
 
 MAX_TRIES = 5
+WIKI_PAUSE_SECONDS = 1.0  # between two requests to a wiki
+WIKI_MAX_PAGES = 50
 BACKOFF_SECONDS = 30
 # settings.py sizes the broker's visibility timeout from this and the time limits; change them there.
 BACKOFF_MAX_SECONDS = settings.FINES_IMPORT_RETRY_MAX_WAIT
@@ -55,7 +60,10 @@ def source_import(source: ImportSource, *, task_id: str = "", progress: Progress
         if fetched.not_modified:
             run_finish(run=run, status=RunStatus.NOT_MODIFIED)
             return {"source": source.name, "status": RunStatus.NOT_MODIFIED}
-        run = source_read(source=source, data=fetched.body, run=run, progress=count)
+        pages = [fetched.body]
+        if source.format == ImportFormat.GDPRHUB:
+            pages += _wiki_pages_after(source.url, fetched.body)
+        run = source_read(source=source, data=pages, run=run, progress=count)
     except FetchError as error:
         run_finish(run=run, status=RunStatus.FAILED, error=str(error))
         raise
@@ -74,6 +82,22 @@ def source_import(source: ImportSource, *, task_id: str = "", progress: Progress
         # Kept only after a good read, so that a failed one is fetched in full next time.
         ImportSource.objects.filter(pk=source.pk).update(etag=fetched.etag, last_modified=fetched.last_modified)
     return {"source": source.name, "status": run.status, "run": run.pk}
+
+
+def _wiki_pages_after(url: str, first: bytes) -> list[bytes]:
+    """The further pages of a MediaWiki API answer, asked for one at a time with a pause between them.
+
+    MediaWiki's API etiquette: requests in series, not in parallel, and not too fast. A run reads at
+    most WIKI_MAX_PAGES pages; the rest waits for the next run.
+    """
+    pages, body = [], first
+    while (more := gdprhub_continuation(body)) and len(pages) < WIKI_MAX_PAGES - 1:
+        time.sleep(WIKI_PAUSE_SECONDS)
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True)) | more
+        body = fetch(urlunsplit(parts._replace(query=urlencode(query)))).body
+        pages.append(body)
+    return pages
 
 
 @shared_task(

@@ -1,10 +1,13 @@
 """The import task and command end to end: a source served over HTTP on loopback, read twice."""
+import copy
 import datetime
 import http.server
 import io
 import json
 import sys
 import threading
+import urllib.parse
+from pathlib import Path
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -18,6 +21,7 @@ from fines.models import Decision, ImportRun, ImportSource
 from fines.tasks import BACKOFF_MAX_SECONDS, MAX_TRIES, import_source, retry_delay
 from fines.vocabularies import ImportFormat, RunStatus
 
+FILES = Path(__file__).parent / "importers" / "files"
 ROWS = {"decisions": [
     {"external_source": "tracker", "external_id": "ETid-1", "authority": "cnil", "country": "FR",
      "organisation": "Google LLC", "decision_date": "2019-01-21", "amount": "50000000", "currency": "EUR",
@@ -183,3 +187,52 @@ def test_import_source_says_why_a_source_could_not_be_fetched(source):
     with pytest.raises(CommandError, match="tracker: .* answered 503"):
         call_command("import_source", "tracker")
     assert ImportRun.objects.get(source=source).status == RunStatus.FAILED
+
+
+def test_a_wiki_answer_in_pages_is_read_page_by_page_with_a_pause(db, monkeypatch):
+    first = json.loads((FILES / "gdprhub_decisions.json").read_bytes())
+    second = copy.deepcopy(first)
+    del second["continue"]
+    for page in second["query"]["pages"]:
+        if "pageid" in page:
+            page["pageid"] += 100_000  # other pages: other decisions
+    answers = {"": first, first["continue"]["rvcontinue"]: second}
+    asked, pauses = [], []
+
+    class Wiki(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            asked.append(query)
+            body = json.dumps(answers[query.get("rvcontinue", "")]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Wiki)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setattr(tasks.time, "sleep", pauses.append)
+    try:
+        source = ImportSource.objects.create(
+            name="gdprhub", title="GDPRhub", format=ImportFormat.GDPRHUB,
+            url=f"http://127.0.0.1:{httpd.server_address[1]}/api.php?action=query&format=json&formatversion=2",
+        )
+        result = import_source.apply(args=[source.pk]).get()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    run = ImportRun.objects.get(pk=result["run"])
+    assert [query.get("rvcontinue") for query in asked] == [None, "20211|48213"]
+    assert asked[1]["action"] == "query" and asked[1]["continue"] == "||"  # the source's own parameters kept
+    assert pauses == [tasks.WIKI_PAUSE_SECONDS]
+    ids = {int(external_id) for external_id in Decision.objects.values_list("external_id", flat=True)}
+    from_first = {external_id for external_id in ids if external_id < 100_000}
+    assert from_first and ids == from_first | {external_id + 100_000 for external_id in from_first}
+    assert (run.status, run.created) == (RunStatus.SUCCEEDED, len(ids))
+    # Rows are numbered on across pages: the second answer's problems come 9 rows (its first's pages) later.
+    rows = list(run.problems.values_list("row", flat=True))
+    half = len(rows) // 2
+    assert rows and rows[half:] == [row + len(first["query"]["pages"]) for row in rows[:half]]
