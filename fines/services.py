@@ -356,14 +356,29 @@ def _authority_for_record(record: DecisionRecord, *, from_source: bool) -> Autho
     return authority
 
 
+# Sources date one decision differently (the day it was signed, notified or announced): dates this close
+# can be the same decision's.
+TWIN_DATE_WINDOW = datetime.timedelta(days=31)
+
+
+def _date_span(day: datetime.date, precision: str) -> tuple[datetime.date, datetime.date]:
+    """The days a partial date can stand for: the day itself, its month or its year."""
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=1, day=1), day.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return day.replace(day=1), following - datetime.timedelta(days=1)
+    return day, day
+
+
 def _dates_compatible(decision: Decision, record: DecisionRecord) -> bool:
-    """Whether two dates can be the same day, each known only to its precision (an unknown date can be any)."""
+    """Whether two dates can be one decision's: within TWIN_DATE_WINDOW of each other, each taken at its
+    precision (a month stands for any of its days); an unknown date can be any."""
     if decision.decision_date is None or record.decision_date is None:
         return True
-    coarser = {DatePrecision.YEAR: 1, DatePrecision.MONTH: 2, DatePrecision.DAY: 3}
-    depth = min(coarser[decision.date_precision], coarser[record.date_precision])
-    parts = lambda day: (day.year, day.month, day.day)[:depth]  # noqa: E731
-    return parts(decision.decision_date) == parts(record.decision_date)
+    first, last = _date_span(decision.decision_date, decision.date_precision)
+    other_first, other_last = _date_span(record.decision_date, record.date_precision)
+    return other_first - last <= TWIN_DATE_WINDOW and first - other_last <= TWIN_DATE_WINDOW
 
 
 def decision_twin(
@@ -372,7 +387,7 @@ def decision_twin(
     """The decision a record describes when the record carries no reference or id of its own.
 
     The same authority, the same organisation or one of its group, the same amount in the same currency,
-    and a date that can be the same. Two fines of one day against one company with different amounts
+    and a date that can be the same (see _dates_compatible). Two fines of one day against one company with different amounts
     stay two; and a source never describes one decision twice, so decisions it already has are skipped.
     """
     family = {organisation.pk}
@@ -679,6 +694,9 @@ def _value_text(name: str, value: Any) -> str:
     """A merged value as an editor reads it: names rather than ids, appeals one per line."""
     if name == "organisation" and value:
         return Organisation.objects.filter(pk=value).values_list("name", flat=True).first() or value
+    if name == "decision_date" and value:
+        day, precision = value.split()
+        return {DatePrecision.YEAR: day[:4], DatePrecision.MONTH: day[:7]}.get(precision, day)
     if name == "appeals":
         return "\n".join(" · ".join(part for part in row if part) for row in value)
     return value

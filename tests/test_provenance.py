@@ -124,6 +124,17 @@ def test_a_month_precise_date_links_to_the_day_it_contains(cnil):
     assert Disagreement.objects.get().field == "decision_date"
 
 
+def test_a_date_a_day_apart_links_and_is_recorded_but_months_apart_does_not(cnil):
+    decision, _ = _import()
+    # The CNPD signed Amazon's decision on 15 July 2021; a source may give the day it was notified.
+    assert _import(external_source="gdprhub", external_id="1", decision_date="2019-01-22")[0] == decision
+    assert list(Disagreement.objects.values_list("field", "register_value", "source_value")) == [
+        ("decision_date", "2019-01-21", "2019-01-22")
+    ]
+    other, change = _import(external_source="gdprhub", external_id="2", decision_date="2019-04-21")
+    assert change == Change.CREATED and other != decision
+
+
 def test_two_fines_of_one_day_against_one_company_with_different_amounts_stay_two(cnil):
     _import()
     other, change = _import(external_source="gdprhub", external_id="77", amount="150000")
