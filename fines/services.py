@@ -699,6 +699,8 @@ def _value_text(name: str, value: Any) -> str:
         return {DatePrecision.YEAR: day[:4], DatePrecision.MONTH: day[:7]}.get(precision, day)
     if name == "appeals":
         return "\n".join(" · ".join(part for part in row if part) for row in value)
+    if name in ("status", "legal_basis", "violation_type", "sector") and value:
+        return str(dict(Decision._meta.get_field(name).flatchoices).get(value, value))
     return value
 
 

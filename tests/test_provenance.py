@@ -65,7 +65,8 @@ def test_an_editors_correction_is_kept_and_a_later_disagreement_is_recorded(cnil
     assert decision.violation_type == "information"
     disagreement = Disagreement.objects.get()
     assert (disagreement.decision, disagreement.field) == (decision, "violation_type")
-    assert (disagreement.register_value, disagreement.source_value) == ("information", "security")
+    # Shown as an editor reads them: the vocabulary's labels, not its codes.
+    assert (disagreement.register_value, disagreement.source_value) == ("Insufficient information and transparency", "Insufficient security measures")
     assert disagreement.resolved_at is None
 
     # Imported again: nothing new, and still one open disagreement.
