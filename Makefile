@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
 	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.*/bin/python 2>/dev/null | sort -rV); do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
-.PHONY: run test install migrate register sample worker beat clean
+.PHONY: run test install migrate register sample worker beat clean bench
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -61,3 +61,26 @@ test: install
 
 clean:
 	rm -rf $(VENV) var/*
+
+# The benchmark (bench/run.py; never part of `make test`): SCALE synthetic decisions in a database of
+# their own (BENCH_DATABASE_URL, dropped and recreated), the same rows in Datasette, DURATION seconds of
+# load per URL. Its own environment, so that Datasette never enters the site's dependencies.
+BENCH_VENV := var/bench/venv
+SCALE ?= 1000000
+DURATION ?= 10
+
+$(BENCH_VENV)/bin/python:
+	@if [ -z "$(PYTHON)" ]; then echo "The benchmark needs Python 3.12 or newer: make PYTHON=/path/to/python3.12 bench"; exit 1; fi
+	$(PYTHON) -m venv $(BENCH_VENV)
+
+$(BENCH_VENV)/.installed: $(BENCH_VENV)/bin/python pyproject.toml bench/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . -r bench/requirements.txt
+	@touch $@
+
+# wrk comes from Debian; installed here when missing and we may (root), else the run says how.
+bench: $(BENCH_VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || \
+		{ echo "Installing wrk (Debian)"; export DEBIAN_FRONTEND=noninteractive; \
+		  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
+	$(BENCH_VENV)/bin/python bench/run.py --scale $(SCALE) --duration $(DURATION)
