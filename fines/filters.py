@@ -69,6 +69,13 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class EuroAmountFilter(django_filters.NumberFilter):
+    """An amount in euros, to the cent: an exponent such as 1E-999999 would make PostgreSQL refuse the query."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=0, decimal_places=2, **kwargs)
+
+
 class DecisionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
     country = CountryFilter(label=_("Country"), field_name="authority__country")
@@ -99,8 +106,8 @@ class DecisionFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         label=_("Decided until"), field_name="decision_date", lookup_expr="lte", **DATE_INPUT
     )
-    min_eur = django_filters.NumberFilter(label=_("At least (EUR)"), field_name="amount_eur", lookup_expr="gte", min_value=0)
-    max_eur = django_filters.NumberFilter(label=_("At most (EUR)"), field_name="amount_eur", lookup_expr="lte", min_value=0)
+    min_eur = EuroAmountFilter(label=_("At least (EUR)"), field_name="amount_eur", lookup_expr="gte")
+    max_eur = EuroAmountFilter(label=_("At most (EUR)"), field_name="amount_eur", lookup_expr="lte")
     sort = django_filters.ChoiceFilter(
         label=_("Sort"), choices=list(SORT_LABELS.items()), method="filter_sort", empty_label=None
     )

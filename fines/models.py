@@ -1,16 +1,25 @@
 """The register: authorities, organisations, their decisions and what became of them on appeal."""
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Now
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from .vocabularies import (
     RULING_OUTCOMES,
@@ -33,6 +42,63 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", _("Use an ISO 3166-1 alpha-2 country code, e.g. FR."))
 CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("Use an ISO 4217 currency code, e.g. EUR."))
 NOT_NEGATIVE = MinValueValidator(Decimal(0), _("An amount cannot be negative."))
+
+
+@dataclass(frozen=True)
+class _ChangeSet:
+    reason: str
+    moment: datetime.datetime
+
+
+_change_set: ContextVar[_ChangeSet | None] = ContextVar("change_set", default=None)
+
+
+@contextmanager
+def change_set(reason: str = "") -> Iterator[None]:
+    """Record every row saved or deleted in the block as one change: at one moment, with `reason`.
+
+    A row that carries its own `_change_reason` keeps it. Inside another change set (an import within
+    the load of the bundled register) or within a request, the outer one holds: it is the one change.
+    """
+    if _change_set.get() is not None:
+        yield
+        return
+    token = _change_set.set(_ChangeSet(reason, _request_moment() or timezone.now()))
+    try:
+        yield
+    finally:
+        _change_set.reset(token)
+
+
+def _request_moment() -> datetime.datetime | None:
+    """One moment for everything a request changes (an editor's save: the decision and its inlines)."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    return None if request is None else request.__dict__.setdefault("_history_moment", timezone.now())
+
+
+def history_moment() -> datetime.datetime | None:
+    """The moment of the change being recorded, for history entries; None when nothing fixes one."""
+    current = _change_set.get()
+    return current.moment if current is not None else _request_moment()
+
+
+def history_reason() -> str | None:
+    current = _change_set.get()
+    return (current.reason or None) if current is not None else None
+
+
+class RegisterHistory(HistoricalRecords):
+    """django-simple-history's records, with the reason of the change set a row is saved in."""
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        return super().get_change_reason_for_object(instance, history_type, using) or history_reason()
+
+
+@receiver(pre_create_historical_record)
+def _record_at_the_moment_of_the_change(sender, history_instance, **kwargs) -> None:
+    # The rows one change writes share its moment: fines.history reads them back as one entry.
+    if (moment := history_moment()) is not None:
+        history_instance.history_date = moment
 
 
 def reference_number(text: str) -> int | None:

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "simple_history",
     "accounts",
     "fines",
 ]
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): did this session give a second factor
+    "simple_history.middleware.HistoryRequestMiddleware",  # the editor who makes a change, for its history entry
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as its docs ask: turns a login refused during a cool-off into the lockout page.
@@ -175,6 +177,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Change history (django-simple-history, see fines.models.change_set and fines.history). A reason may be long
+# (it names both organisations of a merge). The admin shows past versions but does not revert to them: a
+# revert would save a decision without its appeals and sources, around the checks of its form.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]

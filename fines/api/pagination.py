@@ -16,14 +16,14 @@ from rest_framework.views import APIView
 from .filters import InvalidQuery
 
 MAX_PAGE_SIZE = 500
-_WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 class RegisterPagination(PageNumberPagination):
     """Page numbers rather than offsets, so that /fines/?page=3 and /api/decisions/?page=3 agree.
 
-    A page size above the maximum is read as the maximum; anything that is not a page number is a 400
-    naming the parameter, and a page past the last is a 404, as on the public list.
+    A page size above the maximum is read as the maximum; anything that is not a page number (0 and below
+    included) is a 400 naming the parameter, and a page past the last is a 404, as on the public list.
     """
 
     page_size = settings.FINES_PAGE_SIZE
@@ -38,10 +38,14 @@ class RegisterPagination(PageNumberPagination):
         value = request.query_params.get(self.page_size_query_param, "").strip()
         if not value:
             return self.page_size
-        if not _WHOLE_NUMBER.match(value) or int(value) < 1:
+        digits = value.lstrip("0")
+        if not _WHOLE_NUMBER.fullmatch(value) or not digits:
             message = _("“%(size)s” is not a page size (1 to %(max)s).") % {"size": value, "max": self.max_page_size}
             raise InvalidQuery({self.page_size_query_param: [message]})
-        return min(int(value), self.max_page_size)
+        # Compared by length first: int() refuses strings of more than 4300 digits.
+        if len(digits) > len(str(self.max_page_size)):
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: APIView | None = None) -> list:
         self.request = request
@@ -53,6 +57,9 @@ class RegisterPagination(PageNumberPagination):
             message = _("“%(page)s” is not a page number.") % {"page": number}
             raise InvalidQuery({self.page_query_param: [message]}) from None
         except EmptyPage:
+            if int(number) < 1:
+                message = _("“%(page)s” is not a page number.") % {"page": number}
+                raise InvalidQuery({self.page_query_param: [message]}) from None
             raise NotFound(_("There is no page %(page)s of this list.") % {"page": number}) from None
         return list(self.page)
 
