@@ -78,6 +78,11 @@ def source_import(source: ImportSource, *, task_id: str = "", progress: Progress
         run.total = rows["total"] or run.total
         run = run_finish(run=run, status=RunStatus.FAILED, error=error)
         return {"source": source.name, "status": RunStatus.FAILED, "run": run.pk, "error": error}
+    except Exception as error:
+        # A fault of ours (a bug, the database gone): the run says so and frees the source, then the
+        # error goes on to the worker's log. Rows already written stay; the next run goes on from them.
+        run_finish(run=run, status=RunStatus.FAILED, error=f"stopped by an unexpected error: {error!r}")
+        raise
     if run.status == RunStatus.SUCCEEDED:
         # Kept only after a good read, so that a failed one is fetched in full next time.
         ImportSource.objects.filter(pk=source.pk).update(etag=fetched.etag, last_modified=fetched.last_modified)

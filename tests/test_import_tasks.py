@@ -236,3 +236,15 @@ def test_a_wiki_answer_in_pages_is_read_page_by_page_with_a_pause(db, monkeypatc
     rows = list(run.problems.values_list("row", flat=True))
     half = len(rows) // 2
     assert rows and rows[half:] == [row + len(first["query"]["pages"]) for row in rows[:half]]
+
+
+def test_an_unexpected_error_fails_the_run_and_frees_the_source(source, monkeypatch):
+    def broken(**kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(tasks, "source_read", broken)
+    with pytest.raises(ZeroDivisionError):
+        import_source.apply(args=[source.pk], throw=True).get()
+    run = ImportRun.objects.get(source=source)
+    assert run.status == RunStatus.FAILED and "ZeroDivisionError('a bug')" in run.error
+    assert not ImportRun.objects.filter(source=source, status=RunStatus.RUNNING).exists()
