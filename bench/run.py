@@ -103,6 +103,7 @@ def app_environment(database_url: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "DEBUG": "0",
+        "HTTPS": "off",  # plain HTTP on loopback: no redirect to https
         "SECRET_KEY": "bench-only-not-a-secret",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "CONN_MAX_AGE": "60",

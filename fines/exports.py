@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from .filters import decision_filter
-from .interchange import COLUMNS, format_partial_date
+from .interchange import COLUMNS, csv_cell, format_partial_date
 from .models import AppealEvent, Decision, DecisionQuerySet, Source
 from .views import problems_response
 
@@ -115,11 +116,12 @@ class _Echo:
 
 
 def csv_lines(decisions: Iterable[Decision]) -> Iterator[str]:
+    """The CSV export's lines; a cell a spreadsheet would run as a formula is written as text (``csv_cell``)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS)
     for decision in decisions:
         row = decision_row(decision)
-        yield writer.writerow([row[column] for column in COLUMNS])
+        yield writer.writerow([csv_cell(row[column]) for column in COLUMNS])
 
 
 def json_pieces(decisions: Iterable[Decision]) -> Iterator[str]:
@@ -157,6 +159,9 @@ def _export(
     )
     if errors:
         return problems_response(request, errors)
+    # The rows are read once the answer streams, too late for a 503: a database that is down must show
+    # now, while the middleware can still answer with the friendly page.
+    connection.ensure_connection()
     response = StreamingHttpResponse(_encoded(write(decisions_streamed(filterset.qs))), content_type=content_type)
     filename = f"finetracker-fines-{timezone.localdate().isoformat()}.{extension}"
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -36,8 +36,23 @@ COLUMNS = (
     "summary", "sources",
 )
 REQUIRED = ("authority", "country", "organisation", "decision_date", "amount", "currency")
+# A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return) as a formula: "=HYPERLINK(...)"
+# in an organisation's name would be a link in every reader's spreadsheet (OWASP, "CSV injection"). The CSV
+# export writes such a cell with a ' before it, as a spreadsheet user would type it, and the CSV reader takes it
+# off again. Quotes that already stand before such a start get one more, so that every value reads back exactly.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 _PLAIN_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}([1-9][0-9]*)$")
+
+
+def csv_cell(value: str) -> str:
+    """A value as the CSV export writes it: "=SUM(A1)" -> "'=SUM(A1)", "'=x" -> "''=x", anything else as it is."""
+    return "'" + value if _FORMULA_START.match(value) else value
+
+
+def csv_value(cell: str) -> str:
+    """The value of a CSV cell, ``csv_cell`` undone: "'=SUM(A1)" -> "=SUM(A1)"; "'tis" and "=1+1" stay as they are."""
+    return cell[1:] if cell.startswith("'") and _FORMULA_START.match(cell) else cell
 
 
 class RecordError(ValueError):

@@ -58,7 +58,8 @@ def change_set(reason: str = "") -> Iterator[None]:
     """Record every row saved or deleted in the block as one change: at one moment, with `reason`.
 
     A row that carries its own `_change_reason` keeps it. Inside another change set (an import within
-    the load of the bundled register) or within a request, the outer one holds: it is the one change.
+    the load of the bundled register) the outer one holds: it is the one change. Within a request, the
+    moment is the request's.
     """
     if _change_set.get() is not None:
         yield
@@ -133,6 +134,7 @@ class Authority(models.Model):
     )
 
     objects = AuthorityQuerySet.as_manager()
+    history = RegisterHistory()
 
     class Meta:
         verbose_name = _("authority")
@@ -201,6 +203,7 @@ class Organisation(models.Model):
     )
 
     objects = OrganisationQuerySet.as_manager()
+    history = RegisterHistory(excluded_fields=["name_key"])
 
     class Meta:
         verbose_name = _("organisation")
@@ -246,6 +249,8 @@ class OrganisationAlias(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(_("name"), max_length=200)
     name_key = models.CharField(max_length=200, db_index=True, editable=False)
+
+    history = RegisterHistory(excluded_fields=["name_key"])
 
     class Meta:
         verbose_name = _("alias")
@@ -378,6 +383,8 @@ class Decision(models.Model):
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
 
     objects = DecisionQuerySet.as_manager()
+    # updated_at repeats the moment of each history entry.
+    history = RegisterHistory(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("decision")
@@ -446,6 +453,8 @@ class ArticleCitation(models.Model):
     article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.PROTECT)
     provision = models.CharField(_("provision"), max_length=40, help_text=_("e.g. 5(1)(f); just 32 for the whole article"))
 
+    history = RegisterHistory()
+
     class Meta:
         verbose_name = _("article cited")
         verbose_name_plural = _("articles cited")
@@ -467,6 +476,8 @@ class Source(models.Model):
     title = models.CharField(_("title"), max_length=300, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("e.g. en, fr, nl"))
     kind = models.CharField(_("kind"), max_length=20, choices=SourceKind, default=SourceKind.PRESS_RELEASE)
+
+    history = RegisterHistory()
 
     class Meta:
         verbose_name = _("source")
@@ -497,6 +508,8 @@ class AppealEvent(models.Model):
     )
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+
+    history = RegisterHistory()
 
     class Meta:
         verbose_name = _("appeal event")

@@ -5,7 +5,7 @@ import datetime
 import enum
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
+from simple_history.utils import bulk_create_with_history
 
 from .articles import article_number
 from .currency import ConversionError, ecb_rate
@@ -42,6 +43,9 @@ from .models import (
     Provenance,
     ReferenceCounter,
     Source,
+    change_set,
+    history_moment,
+    history_reason,
 )
 from .names import name_key, text_key
 from .vocabularies import APPEAL_STATUSES, RULING_OUTCOMES, DatePrecision, LegalBasis, SourceKind, Status
@@ -434,15 +438,69 @@ def _converted(decision: Decision) -> tuple:
     return (decision.amount_eur, decision.eur_rate, decision.eur_rate_date, decision.current_amount_eur)
 
 
-def _appeal_rows(appeals: Iterable[Any]) -> list[tuple]:
-    return [
-        (a.date, a.date_precision, a.body, a.case_number, a.outcome, a.amount_after, a.source_url, a.note)
-        for a in appeals
-    ]
+APPEAL_FIELDS = ("date", "date_precision", "body", "case_number", "outcome", "amount_after", "source_url", "note")
+SOURCE_FIELDS = ("url", "title", "language", "kind")
 
 
-def _source_rows(sources: Iterable[Any]) -> list[tuple]:
-    return [(s.url, s.title, s.language, s.kind) for s in sources]
+def _bulk_create(model: type, rows: list[Any]) -> None:
+    """bulk_create, with the history entry for each row that its save would write (see models.change_set)."""
+    if rows:
+        bulk_create_with_history(
+            rows, model, default_change_reason=history_reason(), default_date=history_moment()
+        )
+
+
+def _rows_sync(
+    *, model: type, stored: list[Any], wanted: list[Any], fields: tuple[str, ...], key: tuple[str, ...] = (),
+    order: Callable[[list[Any]], list[Any]] | None = None,
+) -> bool:
+    """Make a decision's stored rows of one kind (sources, appeal events, articles cited) the wanted ones.
+
+    `wanted` are unsaved rows, compared by `fields`; `order` puts rows the way the database returns them
+    (None: their order does not matter). A stored row that a wanted one repeats is kept, one with the same
+    `key` (a source's URL) is changed in place, and only the others are deleted or created: the history
+    then says what changed, not that everything was removed and added again. Where keeping rows would
+    leave them in another order than the wanted one, all are replaced. Returns whether anything changed.
+    """
+    def values(row: Any) -> tuple:
+        return tuple(getattr(row, name) for name in fields)
+
+    def listed(rows: list[Any]) -> list[tuple]:
+        return [values(row) for row in order(rows)] if order else sorted(values(row) for row in rows)
+
+    if listed(stored) == listed(wanted):
+        return False
+    unmatched: dict[tuple, list[Any]] = {}
+    for row in stored:
+        unmatched.setdefault(tuple(getattr(row, name) for name in key or fields), []).append(row)
+    updates, new = {}, []
+    for row in wanted:
+        if same := unmatched.get(tuple(getattr(row, name) for name in key or fields)):
+            kept = same.pop(0)
+            if values(kept) != values(row):
+                updates[kept.pk] = row
+        else:
+            new.append(row)
+    gone = [row for rows in unmatched.values() for row in rows]
+    remaining = [updates.get(row.pk, row) for row in stored if row not in gone]
+    if order and listed(remaining + new) != listed(wanted):
+        gone, updates, new = stored, {}, wanted
+    if gone:
+        model.objects.filter(pk__in=[row.pk for row in gone]).delete()  # its signals record each row
+    for row in stored:
+        if row.pk in updates:
+            for name in fields:
+                setattr(row, name, getattr(updates[row.pk], name))
+            row.save(update_fields=fields)
+    _bulk_create(model, new)
+    return True
+
+
+def _record_reason(record: DecisionRecord) -> str:
+    """Why the history says a record's decision changed: the import, and where the record came from."""
+    if record.external_id:
+        return f"import: {record.external_source} {record.external_id}"
+    return f"import: {REFERENCE_PREFIX}{record.number}" if record.number else "import"
 
 
 def decision_upsert(
@@ -459,22 +517,25 @@ def decision_upsert(
     `publish` says whether a decision it creates is published (otherwise a draft); updating a decision
     never changes whether it is published.
     Raises RecordError when the record cannot be stored (unknown authority, inconsistent appeals, no rate).
+    What it changes is one change in the history, with the record's origin as its reason (unless the
+    caller's change set gives another).
     """
-    authority = _authority_for_record(record, from_source=from_source)
-    if record.external_id and not record.number:
-        return _decision_merge(record=record, authority=authority, from_source=from_source, publish=publish)
-    decision = None
-    if record.number:
-        decision = Decision.objects.filter(number=record.number).first()
-    elif organisation := organisation_find(record.organisation):
-        decision = decision_twin(record=record, authority=authority, organisation=organisation)
-    with transaction.atomic():
-        decision, change = _decision_write(
-            record=record, authority=authority, decision=decision, from_source=from_source, publish=publish
-        )
-        if record.external_id:
-            _provenance_ensure(decision=decision, record=record)
-    return decision, change
+    with change_set(_record_reason(record)):
+        authority = _authority_for_record(record, from_source=from_source)
+        if record.external_id and not record.number:
+            return _decision_merge(record=record, authority=authority, from_source=from_source, publish=publish)
+        decision = None
+        if record.number:
+            decision = Decision.objects.filter(number=record.number).first()
+        elif organisation := organisation_find(record.organisation):
+            decision = decision_twin(record=record, authority=authority, organisation=organisation)
+        with transaction.atomic():
+            decision, change = _decision_write(
+                record=record, authority=authority, decision=decision, from_source=from_source, publish=publish
+            )
+            if record.external_id:
+                _provenance_ensure(decision=decision, record=record)
+        return decision, change
 
 
 def _decision_write(
@@ -543,9 +604,10 @@ def _decision_write(
         change = change if change == Change.CREATED else Change.UPDATED
     if _sync_sources(decision, record.sources):
         change = change if change == Change.CREATED else Change.UPDATED
-    if given_appeals is not None and _appeal_rows(given_appeals) != _appeal_rows(stored_appeals):
-        decision.appeals.all().delete()
-        AppealEvent.objects.bulk_create(AppealEvent(decision=decision, **asdict(appeal)) for appeal in given_appeals)
+    if given_appeals is not None and _rows_sync(
+        model=AppealEvent, stored=stored_appeals, fields=APPEAL_FIELDS, order=appeals_in_order,
+        wanted=[AppealEvent(decision=decision, **asdict(appeal)) for appeal in given_appeals],
+    ):
         change = change if change == Change.CREATED else Change.UPDATED
     return decision, change
 
@@ -746,15 +808,14 @@ def decision_values_apply(*, decision: Decision, values: dict[str, Any]) -> None
         elif name == "articles":
             _sync_articles(decision, [p for p in value.split("; ") if p], created=False)
         elif name == "appeals":
-            decision.appeals.all().delete()
-            AppealEvent.objects.bulk_create(
+            _rows_sync(model=AppealEvent, stored=list(decision.appeals.all()), fields=APPEAL_FIELDS, wanted=[
                 AppealEvent(
                     decision=decision, date=datetime.date.fromisoformat(day) if day else None,
                     date_precision=precision, body=body, case_number=case, outcome=outcome,
                     amount_after=Decimal(after) if after else None, source_url=url, note=note,
                 )
                 for day, precision, body, case, outcome, after, url, note in value
-            )
+            ], order=appeals_in_order)
         elif name in MERGED_FIELDS:
             setattr(decision, name, value)
     appeals = appeals_in_order(decision.appeals.all())
@@ -777,21 +838,18 @@ def _sources_add(decision: Decision, sources: Iterable[Any]) -> bool:
     """Add the sources a decision does not have yet (by URL); those it has, an editor may have retitled."""
     known = set(decision.sources.values_list("url", flat=True))
     new = [s for s in sources if s.url not in known]
-    Source.objects.bulk_create(
+    _bulk_create(Source, [
         Source(decision=decision, url=s.url, title=s.title, language=s.language, kind=s.kind) for s in new
-    )
+    ])
     return bool(new)
 
 
 def _sync_articles(decision: Decision, provisions: list[str], *, created: bool) -> bool:
-    stored = [] if created else list(decision.article_citations.values_list("provision", flat=True))
-    if sorted(stored) == sorted(provisions):
-        return False
-    decision.article_citations.all().delete()
-    ArticleCitation.objects.bulk_create(
-        ArticleCitation(decision=decision, article_id=article_number(p), provision=p) for p in provisions
+    return _rows_sync(
+        model=ArticleCitation, stored=[] if created else list(decision.article_citations.all()),
+        wanted=[ArticleCitation(decision=decision, article_id=article_number(p), provision=p) for p in provisions],
+        fields=("provision",),
     )
-    return True
 
 
 def _sync_sources(decision: Decision, sources: list[Any]) -> bool:
@@ -800,13 +858,11 @@ def _sync_sources(decision: Decision, sources: list[Any]) -> bool:
     # and kind, so that re-importing an export changes nothing.
     known = {source.url: source for source in stored}
     sources = [known.get(source.url, source) if _url_only(source) else source for source in sources]
-    if _source_rows(stored) == _source_rows(sources):
-        return False
-    decision.sources.all().delete()
-    Source.objects.bulk_create(
-        Source(decision=decision, url=s.url, title=s.title, language=s.language, kind=s.kind) for s in sources
+    return _rows_sync(
+        model=Source, stored=stored, fields=SOURCE_FIELDS, key=("url",), order=list, wanted=[
+            Source(decision=decision, url=s.url, title=s.title, language=s.language, kind=s.kind) for s in sources
+        ],
     )
-    return True
 
 
 def _url_only(source: Any) -> bool:
@@ -838,7 +894,7 @@ def register_load(*, data: bytes, dry_run: bool = False) -> LoadReport:
     report = LoadReport()
     header, rows = read_json(data)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), change_set("bundled register"):
             for item in header.get("authorities", []):
                 _, change = authority_upsert(**{k: item.get(k, "") for k in
                                                 ("slug", "short_name", "name", "country", "kind", "website")})
@@ -975,40 +1031,37 @@ def organisation_merge(*, keep: Organisation, merge: Organisation) -> Organisati
     plan = organisation_merge_plan(keep=keep, merge=merge)
     if plan.refused:
         raise ValidationError(plan.refused)
-    # Saved with each row as `_change_reason`, which django-simple-history keeps as its entry's reason.
     reason = f"merged {merge.name} (#{merge.pk}) into {keep.name} (#{keep.pk})"
+    with change_set(reason):
+        moved = []
+        for decision in Decision.objects.select_for_update().filter(organisation=merge):
+            decision.organisation = keep
+            decision.save(update_fields=["organisation", "updated_at"])
+            moved.append(decision.pk)
+        # What a source last said names the organisation by pk: point it at the kept one too, or the next
+        # import would see the organisation change and count the decision as updated.
+        for provenance in Provenance.objects.filter(decision__in=moved):
+            if provenance.values.get("organisation") == str(merge.pk):
+                provenance.values["organisation"] = str(keep.pk)
+                provenance.save(update_fields=["values"])
+        for subsidiary in Organisation.objects.select_for_update().filter(parent=merge):
+            subsidiary.parent = keep
+            subsidiary.save(update_fields=["parent"])
 
-    moved = []
-    for decision in Decision.objects.select_for_update().filter(organisation=merge):
-        decision.organisation, decision._change_reason = keep, reason
-        decision.save(update_fields=["organisation", "updated_at"])
-        moved.append(decision.pk)
-    # What a source last said names the organisation by pk: point it at the kept one too, or the next
-    # import would see the organisation change and count the decision as updated.
-    for provenance in Provenance.objects.filter(decision__in=moved):
-        if provenance.values.get("organisation") == str(merge.pk):
-            provenance.values["organisation"] = str(keep.pk)
-            provenance.save(update_fields=["values"])
-    for subsidiary in Organisation.objects.select_for_update().filter(parent=merge):
-        subsidiary.parent, subsidiary._change_reason = keep, reason
-        subsidiary.save(update_fields=["parent"])
+        names = set(plan.aliases)
+        for alias in merge.aliases.all():
+            if alias.name in names:  # the others repeat a name the kept one has: they go with the merged one
+                alias.organisation, alias.name_key = keep, name_key(alias.name)
+                alias.save()
+                names.discard(alias.name)
+        if merge.name in names:
+            OrganisationAlias.objects.create(organisation=keep, name=merge.name, name_key=name_key(merge.name))
 
-    names = set(plan.aliases)
-    for alias in merge.aliases.all():
-        if alias.name in names:  # the others repeat a name the kept one has: they go with the merged one
-            alias.organisation, alias.name_key, alias._change_reason = keep, name_key(alias.name), reason
-            alias.save()
-            names.discard(alias.name)
-    if merge.name in names:
-        OrganisationAlias.objects.create(organisation=keep, name=merge.name, name_key=name_key(merge.name))
-
-    if filled := _merge_fill(keep, merge):
-        _assign(keep, filled)
-        keep.full_clean()
-        keep._change_reason = reason
-        keep.save()
-    merge._change_reason = reason
-    merge.delete()
+        if filled := _merge_fill(keep, merge):
+            _assign(keep, filled)
+            keep.full_clean()
+            keep.save()
+        merge.delete()
     return plan
 
 
@@ -1094,7 +1147,7 @@ def decision_upload_apply(
     report = UploadReport([UploadRow(p.row, p.label, PROBLEM, "; ".join(p.problems)) for p in result.problems])
     created: set[int] = set()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), change_set("bulk entry"):
             for row, record in result.records:
                 outcome = result_apply(result=AdapterResult(records=[(row, record)]), source=None, publish=publish)
                 if outcome.failed:

@@ -27,6 +27,7 @@ from .compare import (
     selection_text,
 )
 from .filters import DEFAULT_SORT, NON_FILTER_PARAMETERS, SORT_LABELS, decision_filter
+from .history import decision_log
 from .models import Authority, Decision, DecisionQuerySet, Organisation, reference_number
 from .stats import Group, StatsFilter, decision_statistics, export_query, record_holder
 from .templatetags.fines import money_short
@@ -53,12 +54,14 @@ def _found(queryset, message: str, **lookup):
 def _paginate(request: HttpRequest, queryset, per_page: int):
     """The requested page, or a (status, message) pair for a page that is not a number or does not exist."""
     paginator = Paginator(queryset, per_page)
-    number = request.GET.get("page", "1")
+    number = request.GET.get("page", "").strip() or "1"
     try:
         return paginator.page(number), None
     except PageNotAnInteger:
         return None, {"page": [_("“%(page)s” is not a page number.") % {"page": number}]}
     except EmptyPage:
+        if int(number) < 1:
+            return None, {"page": [_("“%(page)s” is not a page number.") % {"page": number}]}
         raise Http404(_("There is no page %(page)s of this list.") % {"page": number}) from None
 
 
@@ -153,6 +156,7 @@ def decision_detail(request: HttpRequest, number: int, slug: str | None = None) 
                 and decision.amount_eur > holder.amount_eur
             ),
             "group": group,
+            "changes": decision_log(decision),
             "same_organisation": same_organisation.order_by("-decision_date", "-number")[:10],
             "same_authority": _published()
             .filter(authority=decision.authority)

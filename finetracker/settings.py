@@ -12,6 +12,10 @@ This is the one place that reads the environment; production and a laptop differ
     SECRET_KEY     required when DEBUG is off
     DEBUG          "1"/"true" for development; off by default
     ALLOWED_HOSTS  comma-separated; defaults to local names when DEBUG is on
+    HTTPS          on by default when DEBUG is off (redirect to https, HSTS, secure cookies);
+                   "off" for a plain-HTTP run on a local machine
+    DB_CONNECT_TIMEOUT  seconds to wait for PostgreSQL before a page is a 503 (default 3)
+    DB_STATEMENT_TIMEOUT_MS  longest query of a web request on PostgreSQL (default 2000; 0 = none)
     CONN_MAX_AGE   seconds a database connection is kept open (default 60; the tests use 0)
     LOGIN_FAILURE_LIMIT    failed logins in a row that lock an account (default 10)
     LOGIN_COOLOFF_MINUTES  how long such an account stays locked after its last failure (default 15)
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,9 +94,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "finetracker.middleware.PermissionsPolicyMiddleware",
     # Before anything that can answer on its own (WhiteNoise, CommonMiddleware), as its docs ask.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Around everything that queries (sessions, users, views): a database fault or timeout is a 503 page.
+    "finetracker.middleware.StatementTimeoutMiddleware",
+    "finetracker.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +125,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -138,6 +149,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"finetracker-test-{os.getpid()}.sqlite3")
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer is a 503 page after a few seconds, not a hung worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+# The longest a query of a web request may run on PostgreSQL before it is cancelled and the page is a 503
+# (0: no limit). Set per request by finetracker.middleware.StatementTimeoutMiddleware, so the worker and
+# management commands, which import and export for minutes, run without it.
+WEB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 2000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Logins (accounts/): django-axes refuses logins to an account after LOGIN_FAILURE_LIMIT failures in a row,
@@ -170,6 +188,31 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# HTTPS only, unless DEBUG is on or HTTPS=off (a plain-HTTP run on one's own machine). Behind a proxy that
+# ends TLS, the proxy must set X-Forwarded-Proto itself, overwriting any the client sent: the site trusts it.
+HTTPS = env_bool("HTTPS", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# A year, subdomains included. Not preloaded: the preload list is hard to leave, and the domain is the owner's call.
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SILENCED_SYSTEM_CHECKS.append("security.W021")  # HSTS preload off, as said above
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts only from this site, and inline ones only with the request's nonce ({% csp_nonce_attr %}).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+PERMISSIONS_POLICY = {"camera": [], "microphone": [], "geolocation": []}  # finetracker.middleware
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

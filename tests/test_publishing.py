@@ -272,14 +272,6 @@ def test_deleting_a_decision(as_role, role, draft):
 
 
 @pytest.fixture
-def press_feed(make_authority):
-    return ImportSource.objects.create(
-        name="ap-press", title="AP press releases", format=ImportFormat.PRESS_FEED,
-        url="https://example.org/feed.xml", authority=make_authority("ap", "AP", "NL"), language="nl",
-    )
-
-
-@pytest.fixture
 def candidate(press_feed):
     return Candidate.objects.create(
         source=press_feed, external_id="boete-1", title="Boete voor Voorbeeld BV", url="https://example.org/boete",

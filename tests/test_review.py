@@ -28,14 +28,6 @@ PRESS_RELEASE = "https://www.autoriteitpersoonsgegevens.nl/actueel/boete-voor-vo
 
 
 @pytest.fixture
-def press_feed(make_authority):
-    return ImportSource.objects.create(
-        name="ap-press", title="AP press releases", format=ImportFormat.PRESS_FEED,
-        url="https://example.org/feed.xml", authority=make_authority("ap", "AP", "NL"), language="nl",
-    )
-
-
-@pytest.fixture
 def make_candidate(press_feed):
     def make(title="Boete van 2,5 miljoen euro voor Voorbeeld BV", status=CandidateStatus.PENDING, **fields):
         fields = {

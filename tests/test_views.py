@@ -182,14 +182,15 @@ def test_detail_query_count_does_not_grow_with_appeals_sources_or_related_fines(
     client, sample, make_decision, django_assert_num_queries
 ):
     amazon = sample["amazon"]
-    # One of them asks for the record holder of the decision's time (the "compare with" link).
-    with django_assert_num_queries(9):
+    # One of them asks for the record holder of the decision's time (the "compare with" link); five read
+    # the change history (the decision, its appeals, sources, articles and organisation).
+    with django_assert_num_queries(14):
         client.get(amazon.get_absolute_url())
     for index in range(5):
         amazon.sources.create(url=f"https://example.org/{index}")
         amazon.appeals.create(date=datetime.date(2022, 1, 1 + index), body="Court", outcome="lodged")
         make_decision(authority=amazon.authority, organisation=amazon.organisation)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(14):
         client.get(amazon.get_absolute_url())
 
 

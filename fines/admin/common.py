@@ -4,11 +4,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib.admin import ActionLocation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ForeignKey
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..vocabularies import DatePrecision
 
@@ -62,3 +65,37 @@ class ReadOnlyFormSet(BaseInlineFormSet):
     def save(self, commit: bool = True) -> list:
         self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
         return []
+
+
+class _LabelledValues(HistoricalRecordContextHelper):
+    """Values of fields with choices by their labels ("upheld on appeal"), as the change form shows them."""
+
+    def prepare_delta_change_value(self, change, value):
+        choices = self.model._meta.get_field(change.field).flatchoices
+        if choices and not isinstance(value, list):
+            return dict(choices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The "History" button lists every change to the row: when, by whom, why, and each field old -> new.
+
+    Past versions can be looked at but not restored (SIMPLE_HISTORY_REVERT_DISABLED): a restore would save
+    the row around its form's checks and without its inlines. The version page refuses a POST too, which
+    django-simple-history would otherwise save even with reverts disabled.
+    """
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # As django-simple-history's, without its select_related() of no fields for a model without foreign
+        # keys, which Django 6.1 deprecates.
+        related = [field.name for field in history_manager.model.tracked_fields if isinstance(field, ForeignKey)]
+        return history_manager.filter(**{pk_name: object_id}).select_related("history_user", *related)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _LabelledValues(self.model, historical_record)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+

@@ -5,6 +5,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
@@ -13,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import review, services
+from .. import history, review, services
 from ..currency import ConversionError, known_currencies
 from ..models import (
     AppealEvent,
@@ -26,7 +27,7 @@ from ..models import (
 )
 from ..vocabularies import CandidateStatus
 from .bulk import BulkUploadMixin
-from .common import BOTH_PLACES, ReadOnlyFormSet, check_date_precision
+from .common import BOTH_PLACES, HistoryAdmin, ReadOnlyFormSet, check_date_precision
 
 # The fields that say which decision it is: a change to any of them may make it look like another one.
 IDENTIFYING_FIELDS = ("authority", "organisation", "decision_date", "amount", "currency")
@@ -214,9 +215,10 @@ class PublicationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Decision)
-class DecisionAdmin(BulkUploadMixin, admin.ModelAdmin):
+class DecisionAdmin(BulkUploadMixin, HistoryAdmin):
     form = DecisionForm
     change_form_template = "admin/fines/decision/change_form.html"
+    object_history_template = "admin/fines/decision/object_history.html"
     list_display = [
         "reference", "organisation", "authority", "decision_date", "amount", "currency", "amount_eur", "status",
         "publication",
@@ -325,6 +327,14 @@ class DecisionAdmin(BulkUploadMixin, admin.ModelAdmin):
             self.message_user(request, ngettext(
                 "%(count)d decision was a draft already.", "%(count)d decisions were drafts already.", left
             ) % {"count": left}, messages.WARNING)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Above the decision's own versions, its whole log: with its appeals, sources and articles cited."""
+        decision = self.get_object(request, unquote(object_id))
+        if decision is not None and self.has_view_or_change_permission(request, decision):
+            log = history.decision_log(decision, editors=True)
+            extra_context = {**(extra_context or {}), "decision_log": log.entries[::-1]}
+        return super().history_view(request, object_id, extra_context)
 
     def get_inlines(self, request, obj: Decision | None) -> list:
         inlines = list(super().get_inlines(request, obj))

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import history, services
 from ..models import (
     Article,
     Authority,
@@ -17,6 +18,7 @@ from ..models import (
     OrganisationAlias,
 )
 from ..names import name_key, text_key
+from .common import HistoryAdmin
 
 
 class OrganisationAliasInline(admin.TabularInline):
@@ -26,7 +28,7 @@ class OrganisationAliasInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "parent", "country", "sector", "needs_review"]
     list_filter = ["needs_review", "sector", "country"]
     list_select_related = ["parent"]
@@ -35,6 +37,14 @@ class OrganisationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OrganisationAliasInline]
     actions = ["merge_organisations"]
+    object_history_template = "admin/fines/organisation/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Above the organisation's own versions, its aliases added, renamed and removed."""
+        organisation = self.get_object(request, unquote(object_id))
+        if organisation is not None and self.has_view_or_change_permission(request, organisation):
+            extra_context = {**(extra_context or {}), "alias_log": history.alias_log(organisation)[::-1]}
+        return super().history_view(request, object_id, extra_context)
 
     def save_model(self, request, obj: Organisation, form, change: bool) -> None:
         obj.name_key = name_key(obj.name)
@@ -101,7 +111,7 @@ class AuthorityAliasInline(admin.TabularInline):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(HistoryAdmin):
     list_display = ["short_name", "name", "country", "kind", "needs_review"]
     list_filter = ["needs_review", "country", "kind"]
     search_fields = ["short_name", "name", "slug", "aliases__name"]

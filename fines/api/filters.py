@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import APIException
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -17,6 +18,8 @@ from fines.vocabularies import AuthorityKind
 # What every list takes besides its filters: the page, its size, and DRF's ?format=.
 LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
 DETAIL_PARAMETERS = frozenset({"format"})
+# The API answers in JSON only; ?format=json is accepted because DRF's own links add it.
+FORMATS = frozenset({"json"})
 
 
 class InvalidQuery(APIException):
@@ -31,12 +34,27 @@ class InvalidQuery(APIException):
 
 
 def unknown_parameters(query: QueryDict, allowed: frozenset[str]) -> dict[str, list[str]]:
-    """Parameters an endpoint does not take; like the lists, it says so rather than ignore them."""
-    return {
+    """Parameters an endpoint does not take, and a ?format= it cannot answer in; it says so rather than ignore them."""
+    errors = {
         key: [str(_("is not a parameter of this endpoint."))]
         for key in query
         if key not in allowed and not key.startswith("utm_")
     }
+    return {**format_errors(query), **errors}
+
+
+def format_errors(query: QueryDict) -> dict[str, list[str]]:
+    if any(value and value not in FORMATS for value in query.getlist("format")):
+        return {"format": [str(_("is not a format of the API, which answers in JSON (format=json)."))]}
+    return {}
+
+
+class RegisterContentNegotiation(DefaultContentNegotiation):
+    """An unknown ?format= is answered in JSON, so that the view can refuse it with a 400 that names it
+    (``format_errors``) alongside any other bad parameter, rather than DRF's bare 404."""
+
+    def filter_renderers(self, renderers: list, format: str) -> list:
+        return [renderer for renderer in renderers if renderer.format == format] or renderers[:1]
 
 
 class RegisterFilterBackend(DjangoFilterBackend):
@@ -53,6 +71,8 @@ class RegisterFilterBackend(DjangoFilterBackend):
             filterset_class=self.get_filterset_class(view, queryset),
             extra_parameters=getattr(view, "query_parameters", LIST_PARAMETERS),
         )
+        for key, messages in format_errors(request.query_params).items():
+            errors.setdefault(key, messages)
         if errors:
             raise InvalidQuery(errors)
         return filterset.qs

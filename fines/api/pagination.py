@@ -67,6 +67,7 @@ class RegisterPagination(PageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
+            parameter["allowEmptyValue"] = True  # the first page, or the usual size
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["default"] = self.page_size
         return parameters

@@ -68,6 +68,8 @@ class RegisterFilterExtension(DjangoFilterExtension):
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field) -> list[dict]:
         parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
         for parameter in parameters:
+            # The filter form sends every field, the empty ones too: an empty value means "any", as if not given.
+            parameter["allowEmptyValue"] = True
             if field_name in PARAMETER_SCHEMA:
                 parameter["schema"] = dict(PARAMETER_SCHEMA[field_name])
             elif field_name == "country":

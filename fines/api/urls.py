@@ -18,6 +18,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
     # Keep last: any other address under /api/ answers in JSON too. Only addresses ending in a slash, so
-    # that CommonMiddleware still redirects /api/decisions to /api/decisions/.
-    re_path(r"^.*/$", views.not_found),
+    # that CommonMiddleware still redirects /api/decisions to /api/decisions/; [\s\S] rather than "." so that one
+    # with a newline in it (%0A) is one of them.
+    re_path(r"^[\s\S]*/$", views.not_found),
 ]

@@ -30,6 +30,7 @@ from .filters import (
     AuthorityFilter,
     InvalidQuery,
     OrganisationFilter,
+    RegisterContentNegotiation,
     RegisterFilterBackend,
     unknown_parameters,
 )
@@ -58,6 +59,7 @@ BAD_QUERY = OpenApiResponse(
 )
 NOT_FOUND = OpenApiResponse(DetailSerializer, description=gettext_lazy("No such object, or no such page."))
 SLUG_HELP = gettext_lazy("As in the public page's address and in the list's slug field.")
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"  # Django's slug converter: any other path is a 404
 
 
 def published_decisions() -> DecisionQuerySet:
@@ -84,6 +86,8 @@ def organisations_with_totals() -> QuerySet[Organisation]:
 class DetailQueryMixin:
     """A single object takes no filters: any parameter but ?format= is a 400, as on the lists."""
 
+    content_negotiation_class = RegisterContentNegotiation
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if errors := unknown_parameters(request.query_params, DETAIL_PARAMETERS):
@@ -109,6 +113,7 @@ class DecisionList(generics.ListAPIView):
     # puts them in the schema, and the reference page reads them from there, in the reader's language. (DRF's
     # OPTIONS answer still shows these docstrings.)
 
+    content_negotiation_class = RegisterContentNegotiation
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
     filter_backends = [RegisterFilterBackend]
@@ -154,6 +159,7 @@ class DecisionDetail(DetailQueryMixin, generics.RetrieveAPIView):
 class AuthorityList(generics.ListAPIView):
     """Authorities, by country, with the count and totals of their published fines."""
 
+    content_negotiation_class = RegisterContentNegotiation
     serializer_class = AuthoritySerializer
     filterset_class = AuthorityFilter
     filter_backends = [RegisterFilterBackend]
@@ -181,7 +187,9 @@ class AuthorityDetail(DetailQueryMixin, generics.RetrieveAPIView):
 
     @extend_schema(
         description=gettext_lazy("One authority, by its slug."),
-        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH, description=SLUG_HELP)],
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description=SLUG_HELP, pattern=SLUG_PATTERN)
+        ],
         responses={200: AuthoritySerializer, 400: BAD_QUERY, 404: NOT_FOUND},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -191,6 +199,7 @@ class AuthorityDetail(DetailQueryMixin, generics.RetrieveAPIView):
 class OrganisationList(generics.ListAPIView):
     """Organisations by name, with their group, subsidiaries, aliases, turnover and fines."""
 
+    content_negotiation_class = RegisterContentNegotiation
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
     filter_backends = [RegisterFilterBackend]
@@ -220,7 +229,9 @@ class OrganisationDetail(DetailQueryMixin, generics.RetrieveAPIView):
 
     @extend_schema(
         description=gettext_lazy("One organisation, by its slug."),
-        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH, description=SLUG_HELP)],
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description=SLUG_HELP, pattern=SLUG_PATTERN)
+        ],
         responses={200: OrganisationSerializer, 400: BAD_QUERY, 404: NOT_FOUND},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -230,6 +241,7 @@ class OrganisationDetail(DetailQueryMixin, generics.RetrieveAPIView):
 class Statistics(generics.GenericAPIView):
     """Statistics of the decisions the filters select, as /stats/ shows them."""
 
+    content_negotiation_class = RegisterContentNegotiation
     filterset_class = StatsFilter
     filter_backends = [RegisterFilterBackend]
     query_parameters = DETAIL_PARAMETERS

@@ -17,7 +17,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 
-from ..interchange import COLUMNS, REQUIRED, RecordError, RowProblem, decision_record, row_label
+from ..interchange import COLUMNS, REQUIRED, RecordError, RowProblem, csv_value, decision_record, row_label
 from . import AdapterResult, UnreadableSource
 
 
@@ -162,7 +162,7 @@ def read_interchange_csv(data: bytes, *, today: datetime.date | None = None) -> 
     rows: list[tuple[int, dict[str, Any]]] = []
     result = AdapterResult()
     for index, cells in enumerate(body, start=1):
-        row = {name: cell for name, cell in zip(header, cells) if name}
+        row = {name: csv_value(cell) for name, cell in zip(header, cells) if name}
         if len(cells) != len(header):
             result.problems.append(
                 _row_problem(index, row, [f"the row has {len(cells)} cells where the header has {len(header)} columns"])
