@@ -20,6 +20,24 @@ from ..models import (
 from ..names import name_key, text_key
 from .common import HistoryAdmin
 
+# How each kind of alias is matched: an organisation's without its legal form, an authority's by its words.
+ALIAS_KEYS = {OrganisationAlias: name_key, AuthorityAlias: text_key}
+
+
+class AliasesAdmin(HistoryAdmin):
+    """For a model with other names inline: each alias is saved with the key that imports match it by."""
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        key = ALIAS_KEYS.get(formset.model)
+        if key is None:
+            super().save_formset(request, form, formset, change)
+            return
+        for alias in formset.save(commit=False):
+            alias.name_key = key(alias.name)
+            alias.save()
+        for alias in formset.deleted_objects:
+            alias.delete()
+
 
 class OrganisationAliasInline(admin.TabularInline):
     model = OrganisationAlias
@@ -28,7 +46,7 @@ class OrganisationAliasInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(HistoryAdmin):
+class OrganisationAdmin(AliasesAdmin):
     list_display = ["name", "parent", "country", "sector", "needs_review"]
     list_filter = ["needs_review", "sector", "country"]
     list_select_related = ["parent"]
@@ -49,13 +67,6 @@ class OrganisationAdmin(HistoryAdmin):
     def save_model(self, request, obj: Organisation, form, change: bool) -> None:
         obj.name_key = name_key(obj.name)
         super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change: bool) -> None:
-        for alias in formset.save(commit=False):
-            alias.name_key = name_key(alias.name)
-            alias.save()
-        for alias in formset.deleted_objects:
-            alias.delete()
 
     # Editors may merge although they may not delete organisations: a merge deletes only the emptied
     # duplicate, after its decisions, subsidiaries and names have moved to the one that stays. Nothing
@@ -111,19 +122,12 @@ class AuthorityAliasInline(admin.TabularInline):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(HistoryAdmin):
+class AuthorityAdmin(AliasesAdmin):
     list_display = ["short_name", "name", "country", "kind", "needs_review"]
     list_filter = ["needs_review", "country", "kind"]
     search_fields = ["short_name", "name", "slug", "aliases__name"]
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [AuthorityAliasInline]
-
-    def save_formset(self, request, form, formset, change: bool) -> None:
-        for alias in formset.save(commit=False):
-            alias.name_key = text_key(alias.name)
-            alias.save()
-        for alias in formset.deleted_objects:
-            alias.delete()
 
 
 @admin.register(Article)
